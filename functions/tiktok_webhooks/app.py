@@ -1,0 +1,79 @@
+"""API Gateway handler for POST /webhooks/tiktok."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from webhook_intake import Notification, WebhookIntake, header, raw_body_of
+
+from connector_common.queues import ShippingRequestQueue
+from connector_common.settings import WebhookSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def powertools_deduplicator(table_name: str, expires_after_seconds: int):
+    """Run `dispatch` once per webhook dedupe key; repeats get the first outcome back."""
+    persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=boto3.client("dynamodb"))
+    config = IdempotencyConfig(event_key_jmespath="dedupe_key", expires_after_seconds=expires_after_seconds)
+
+    def deduplicate(dispatch, notification: Notification) -> dict[str, Any]:
+        @idempotent_function(
+            data_keyword_argument="notification",
+            persistence_store=persistence,
+            config=config,
+            key_prefix="tiktok-webhook",
+        )
+        def run_once(notification: dict[str, Any]) -> dict[str, Any]:
+            return dispatch(Notification(**notification))
+
+        try:
+            return run_once(notification=asdict(notification))
+        except IdempotencyAlreadyInProgressError:
+            return {"outcome": "in_progress_elsewhere"}
+
+    return deduplicate
+
+
+@lru_cache(maxsize=1)
+def intake() -> WebhookIntake:
+    settings = WebhookSettings.from_env()
+    secret = SecretsProvider(boto3_client=boto3.client("secretsmanager")).get(
+        settings.tiktok_secret_arn, transform="json", max_age=settings.secrets_max_age_seconds
+    )
+    queue = ShippingRequestQueue(boto3.client("sqs"), settings.shipping_requests_queue_url)
+    window = settings.webhook_max_age_seconds + settings.webhook_max_future_skew_seconds
+    return WebhookIntake(
+        app_key=secret["app_key"],
+        app_secret=secret["app_secret"],
+        shipping_requests=queue,
+        max_age_seconds=settings.webhook_max_age_seconds,
+        max_future_skew_seconds=settings.webhook_max_future_skew_seconds,
+        deduplicate=powertools_deduplicator(settings.idempotency_table, window),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    reply = intake().handle(raw_body_of(event), header(event, "Authorization"))
+    metrics.add_dimension(name="direction", value="tiktok_webhooks")
+    metrics.add_metric(name=f"Webhook{reply.status}", unit=MetricUnit.Count, value=1)
+    return reply.to_api_response()

@@ -1,0 +1,1 @@
+"""The hub: the connector's own record of orders, SKUs, locations and sync cursors in DynamoDB."""

@@ -1,0 +1,349 @@
+"""Orders in the hub and their shipping-request state machine.
+
+    received ─▶ held(reason) ─▶ submitting ─▶ submitted ─▶ shipped ─▶ fulfilled
+        │            ▲   │           │
+        └────────────┴───┘           └─▶ (lease expired: the next claimer asks Extensiv first)
+    any state before shipped ─▶ cancelled;  not ours (FBT) ─▶ skipped
+
+Every change is a conditional update, so a repeated event is a no-op and two concurrent
+invocations cannot both submit the same order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from hub.errors import TransitionRejected
+from hub.table import HubTable, iso_now, plain, to_decimal
+
+
+class OrderState(StrEnum):
+    RECEIVED = "received"
+    HELD = "held"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    SHIPPED = "shipped"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+class HoldReason(StrEnum):
+    """Why an order is not (yet) in Extensiv. The first two clear by themselves."""
+
+    ON_HOLD = "on_hold"
+    CANCEL_REQUESTED = "cancel_requested"
+    PUSH_DISABLED = "push_disabled"
+    OUT_OF_SCOPE = "out_of_scope"
+    MISSING_ADDRESS = "missing_address"
+    NO_LINKED_FACILITY = "no_linked_facility"
+    MISSING_SKU = "missing_sku"
+    UNKNOWN_SKU = "unknown_sku"
+    EXTENSIV_REJECTED = "extensiv_rejected"
+
+    @property
+    def clears_by_itself(self) -> bool:
+        return self in (HoldReason.ON_HOLD, HoldReason.CANCEL_REQUESTED)
+
+
+OPEN_STATES = (OrderState.RECEIVED, OrderState.HELD)
+DONE_STATES = (
+    OrderState.SUBMITTED,
+    OrderState.SHIPPED,
+    OrderState.FULFILLED,
+    OrderState.CANCELLED,
+    OrderState.SKIPPED,
+)
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    order_id: str
+    state: OrderState
+    reason: str | None = None
+    reason_detail: str | None = None
+    tiktok_status: str | None = None
+    tiktok_update_time: int | None = None
+    warehouse_id: str | None = None
+    facility_id: str | None = None
+    extensiv_order_id: str | None = None
+    claim_token: str | None = None
+    lease_until: float | None = None
+    first_seen_at: float | None = None
+    source_event_time: float | None = None
+    submitted_at: float | None = None
+    last_error: str | None = None
+    updated_at: str | None = None
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> OrderRecord:
+        fields = {name: item.get(name) for name in cls.__dataclass_fields__}
+        fields["state"] = OrderState(item["state"])
+        return cls(**fields)
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in DONE_STATES
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to submit one order, held until `lease_until`."""
+
+    order_id: str
+    token: str
+    previous_state: OrderState
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A previous claimer may have created the Extensiv order and crashed before recording it."""
+        return self.previous_state == OrderState.SUBMITTING
+
+
+def order_key(order_id: str) -> dict[str, str]:
+    return {"pk": f"ORDER#{order_id}", "sk": "ORDER"}
+
+
+class OrderRepository:
+    """Orders and their shipping-request state. Every state change is conditional."""
+
+    def __init__(self, hub: HubTable) -> None:
+        self.hub = hub
+
+    def get(self, order_id: str) -> OrderRecord | None:
+        item = self.hub.get(**order_key(order_id))
+        return OrderRecord.from_item(item) if item else None
+
+    def list_by_state(self, state: OrderState, limit: int | None = None) -> list[OrderRecord]:
+        items = self.hub.query_index(f"ORDERSTATE#{state.value}", limit=limit)
+        return [OrderRecord.from_item(item) for item in items]
+
+    def observe(
+        self,
+        order_id: str,
+        tiktok_status: str,
+        tiktok_update_time: int | None,
+        warehouse_id: str | None,
+        source_event_time: float | None = None,
+    ) -> OrderRecord:
+        """Record what TikTok says about an order; creates it in state `received` when new."""
+        now = self.hub.clock()
+        stamp = iso_now(self.hub.clock)
+        with self.hub.translated("observe order"):
+            response = self.hub.table.update_item(
+                Key=order_key(order_id),
+                UpdateExpression=(
+                    "SET order_id = :id, tiktok_status = :status, tiktok_update_time = :ut,"
+                    " warehouse_id = :wh, updated_at = :stamp,"
+                    " #state = if_not_exists(#state, :received),"
+                    " first_seen_at = if_not_exists(first_seen_at, :now),"
+                    " source_event_time = if_not_exists(source_event_time, :event),"
+                    " gsi1pk = if_not_exists(gsi1pk, :gsi1pk), gsi1sk = if_not_exists(gsi1sk, :gsi1sk)"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":id": order_id,
+                    ":status": tiktok_status,
+                    ":ut": tiktok_update_time,
+                    ":wh": warehouse_id,
+                    ":stamp": stamp,
+                    ":received": OrderState.RECEIVED.value,
+                    ":now": to_decimal(now),
+                    ":event": to_decimal(source_event_time if source_event_time is not None else now),
+                    ":gsi1pk": f"ORDERSTATE#{OrderState.RECEIVED.value}",
+                    ":gsi1sk": f"{stamp}#{order_id}",
+                },
+                ReturnValues="ALL_NEW",
+            )
+        return OrderRecord.from_item(plain(response["Attributes"]))
+
+    def hold(
+        self,
+        order_id: str,
+        reason: HoldReason,
+        detail: str | None = None,
+        claim: Claim | None = None,
+    ) -> OrderRecord:
+        """Park an order with a reason an operator can read. Only open orders (or our claim) can be held."""
+        condition, values = _open_or_claimed(claim)
+        return self._transition(
+            order_id,
+            OrderState.HELD,
+            condition,
+            values,
+            sets={"reason": reason.value, "reason_detail": detail},
+            removes=("claim_token", "lease_until"),
+            audit=("held", {"reason": reason.value, "detail": detail}),
+        )
+
+    def skip(self, order_id: str, reason: str, claim: Claim | None = None) -> OrderRecord:
+        """Mark an order that is not the connector's to ship (fulfilled by TikTok, already shipped)."""
+        condition, values = _open_or_claimed(claim)
+        return self._transition(
+            order_id,
+            OrderState.SKIPPED,
+            condition,
+            values,
+            sets={"reason": reason, "reason_detail": None},
+            removes=("claim_token", "lease_until"),
+            audit=("skipped", {"reason": reason}),
+        )
+
+    def cancel(self, order_id: str, reason: str, claim: Claim | None = None) -> OrderRecord:
+        """Mark an order cancelled on TikTok before it reached Extensiv."""
+        condition, values = _open_or_claimed(claim)
+        return self._transition(
+            order_id,
+            OrderState.CANCELLED,
+            condition,
+            values,
+            sets={"reason": reason, "reason_detail": None},
+            removes=("claim_token", "lease_until"),
+            audit=("cancelled", {"reason": reason}),
+        )
+
+    def claim(self, order_id: str, lease_seconds: float) -> Claim:
+        """Take the exclusive right to submit an order.
+
+        Raises TransitionRejected when the order is already submitted (or further), or while
+        another invocation holds an unexpired lease.
+        """
+        now = self.hub.clock()
+        token = uuid.uuid4().hex
+        with self.hub.translated("claim order"):
+            response = self.hub.table.update_item(
+                Key=order_key(order_id),
+                UpdateExpression=(
+                    "SET #state = :submitting, claim_token = :token, lease_until = :lease,"
+                    " updated_at = :stamp, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
+                ),
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (#state IN (:received, :held)"
+                    " OR (#state = :submitting AND lease_until < :now))"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":submitting": OrderState.SUBMITTING.value,
+                    ":received": OrderState.RECEIVED.value,
+                    ":held": OrderState.HELD.value,
+                    ":token": token,
+                    ":lease": to_decimal(now + lease_seconds),
+                    ":now": to_decimal(now),
+                    ":stamp": iso_now(self.hub.clock),
+                    ":gsi1pk": f"ORDERSTATE#{OrderState.SUBMITTING.value}",
+                    ":gsi1sk": f"{iso_now(self.hub.clock)}#{order_id}",
+                },
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        previous = OrderState(response["Attributes"]["state"])
+        return Claim(order_id=order_id, token=token, previous_state=previous)
+
+    def release(self, claim: Claim, error: str) -> None:
+        """Give a claim back after a failure; the order stays `submitting` so the next try checks Extensiv."""
+        with self.hub.translated("release claim"):
+            self.hub.table.update_item(
+                Key=order_key(claim.order_id),
+                UpdateExpression="SET lease_until = :zero, last_error = :error, updated_at = :stamp",
+                ConditionExpression="claim_token = :token",
+                ExpressionAttributeValues={
+                    ":zero": 0,
+                    ":error": error[:500],
+                    ":token": claim.token,
+                    ":stamp": iso_now(self.hub.clock),
+                },
+            )
+
+    def mark_submitted(
+        self,
+        claim: Claim,
+        extensiv_order_id: str,
+        facility_id: str,
+        how: str,
+    ) -> OrderRecord:
+        """Record the Extensiv order created (or found) for this claim."""
+        return self._transition(
+            claim.order_id,
+            OrderState.SUBMITTED,
+            "#state = :submitting AND claim_token = :token",
+            {":submitting": OrderState.SUBMITTING.value, ":token": claim.token},
+            sets={
+                "extensiv_order_id": extensiv_order_id,
+                "facility_id": facility_id,
+                "submitted_at": to_decimal(self.hub.clock()),
+                "reason": None,
+                "reason_detail": None,
+                "last_error": None,
+            },
+            removes=("claim_token", "lease_until"),
+            audit=("submitted", {"extensiv_order_id": extensiv_order_id, "facility_id": facility_id, "how": how}),
+        )
+
+    def audit_trail(self, order_id: str) -> list[dict[str, Any]]:
+        return self.hub.audit_trail(order_key(order_id)["pk"])
+
+    def _transition(
+        self,
+        order_id: str,
+        state: OrderState,
+        condition: str,
+        values: dict[str, Any],
+        sets: dict[str, Any],
+        removes: tuple[str, ...] = (),
+        audit: tuple[str, dict[str, Any]] | None = None,
+    ) -> OrderRecord:
+        stamp = iso_now(self.hub.clock)
+        assignments = ["#state = :new_state", "updated_at = :stamp", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
+        expression_values = {
+            **values,
+            ":new_state": state.value,
+            ":stamp": stamp,
+            ":gsi1pk": f"ORDERSTATE#{state.value}",
+            ":gsi1sk": f"{stamp}#{order_id}",
+        }
+        to_remove = list(removes)
+        for index, (name, value) in enumerate(sets.items()):
+            if value is None:
+                to_remove.append(name)
+                continue
+            assignments.append(f"{name} = :v{index}")
+            expression_values[f":v{index}"] = value
+        expression = "SET " + ", ".join(assignments)
+        if to_remove:
+            expression += " REMOVE " + ", ".join(sorted(set(to_remove)))
+        with self.hub.translated(f"order -> {state.value}"):
+            response = self.hub.table.update_item(
+                Key=order_key(order_id),
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=expression_values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        if audit:
+            event, details = audit
+            self.hub.put_audit(order_key(order_id)["pk"], event, details)
+        return OrderRecord.from_item(plain(response["Attributes"]))
+
+
+def _open_or_claimed(claim: Claim | None) -> tuple[str, dict[str, Any]]:
+    values: dict[str, Any] = {":received": OrderState.RECEIVED.value, ":held": OrderState.HELD.value}
+    condition = "#state IN (:received, :held)"
+    if claim is not None:
+        condition = f"{condition} OR claim_token = :token"
+        values[":token"] = claim.token
+    return condition, values
+
+
+__all__ = [
+    "Claim",
+    "HoldReason",
+    "OrderRecord",
+    "OrderRepository",
+    "OrderState",
+    "TransitionRejected",
+]
