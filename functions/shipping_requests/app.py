@@ -23,7 +23,7 @@ from connector_common.settings import ShippingRequestSettings
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 class Runtime:
@@ -72,21 +72,40 @@ def process_record(record: SQSRecord) -> None:
     logger.append_keys(order_id=message.order_id, source=message.source)
     try:
         result = runtime().flow().process(message.order_id, message.event_time)
-    except Exception:
-        receives = int(record.attributes.approximate_receive_count or 1)
-        delay = redelivery_delay(receives)
-        runtime().queue.delay_redelivery(record.receipt_handle, delay)
-        logger.exception(
-            "shipping request failed; it will be retried", extra={"receives": receives, "retry_in_s": delay}
-        )
-        metrics.add_metric(name="ShippingRequestFailed", unit=MetricUnit.Count, value=1)
-        raise
+    except Exception as exc:
+        if not park_if_last_delivery(record, message, exc):
+            raise
+        return
     finally:
         logger.remove_keys(["order_id", "source"])
 
     metrics.add_metric(name=f"ShippingRequest_{result.outcome.value}", unit=MetricUnit.Count, value=1)
     if result.outcome in (Outcome.CREATED, Outcome.ADOPTED) and result.create_latency_s is not None:
         metrics.add_metric(name="CreateLatency", unit=MetricUnit.Seconds, value=result.create_latency_s)
+
+
+def park_if_last_delivery(record: SQSRecord, message: ShippingRequestMessage, exc: Exception) -> bool:
+    """On the last allowed delivery, move the request to the dead-letter queue with its reason.
+
+    Returns False when the request should go back to the queue for another try.
+    """
+    settings = runtime().settings
+    receives = int(record.attributes.approximate_receive_count or 1)
+    reason = f"{type(exc).__name__}: {exc}"
+    metrics.add_metric(name="ShippingRequestFailed", unit=MetricUnit.Count, value=1)
+    dead_letters = settings.shipping_requests_dead_letter_queue_url
+    if receives < settings.shipping_request_max_receives or not dead_letters:
+        delay = redelivery_delay(receives)
+        runtime().queue.delay_redelivery(record.receipt_handle, delay)
+        logger.warning(
+            "shipping request failed; it will be retried",
+            extra={"receives": receives, "retry_in_s": delay, "error": reason},
+        )
+        return False
+    runtime().queue.dead_letter(dead_letters, record.body, message.order_id, reason, receives)
+    logger.error("shipping request dead-lettered", extra={"receives": receives, "error": reason})
+    metrics.add_metric(name="ShippingRequestDeadLettered", unit=MetricUnit.Count, value=1)
+    return True
 
 
 @logger.inject_lambda_context

@@ -28,16 +28,18 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-def powertools_deduplicator(table_name: str, expires_after_seconds: int):
-    """Run `dispatch` once per webhook dedupe key; repeats get the first outcome back."""
-    persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=boto3.client("dynamodb"))
-    config = IdempotencyConfig(event_key_jmespath="dedupe_key", expires_after_seconds=expires_after_seconds)
+class PowertoolsDeduplicator:
+    """Runs `dispatch` once per webhook dedupe key; repeats get the first outcome back."""
 
-    def deduplicate(dispatch, notification: Notification) -> dict[str, Any]:
+    def __init__(self, table_name: str, expires_after_seconds: int) -> None:
+        self.persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=boto3.client("dynamodb"))
+        self.config = IdempotencyConfig(event_key_jmespath="dedupe_key", expires_after_seconds=expires_after_seconds)
+
+    def __call__(self, dispatch, notification: Notification) -> dict[str, Any]:
         @idempotent_function(
             data_keyword_argument="notification",
-            persistence_store=persistence,
-            config=config,
+            persistence_store=self.persistence,
+            config=self.config,
             key_prefix="tiktok-webhook",
         )
         def run_once(notification: dict[str, Any]) -> dict[str, Any]:
@@ -47,8 +49,6 @@ def powertools_deduplicator(table_name: str, expires_after_seconds: int):
             return run_once(notification=asdict(notification))
         except IdempotencyAlreadyInProgressError:
             return {"outcome": "in_progress_elsewhere"}
-
-    return deduplicate
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +65,7 @@ def intake() -> WebhookIntake:
         shipping_requests=queue,
         max_age_seconds=settings.webhook_max_age_seconds,
         max_future_skew_seconds=settings.webhook_max_future_skew_seconds,
-        deduplicate=powertools_deduplicator(settings.idempotency_table, window),
+        deduplicate=PowertoolsDeduplicator(settings.idempotency_table, window),
     )
 
 
@@ -73,7 +73,9 @@ def intake() -> WebhookIntake:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    reply = intake().handle(raw_body_of(event), header(event, "Authorization"))
+    webhook_intake = intake()
+    webhook_intake.deduplicate.config.register_lambda_context(context)
+    reply = webhook_intake.handle(raw_body_of(event), header(event, "Authorization"))
     metrics.add_dimension(name="direction", value="tiktok_webhooks")
     metrics.add_metric(name=f"Webhook{reply.status}", unit=MetricUnit.Count, value=1)
     return reply.to_api_response()

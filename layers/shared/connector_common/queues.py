@@ -80,6 +80,18 @@ class ShippingRequestQueue:
             raise QueueUnavailable(f"shipping-requests queue refused {len(failed)} message(s): {order_ids}")
         return len(batch)
 
+    def dead_letter(self, dead_letter_queue_url: str, body: str, order_id: str, reason: str, receives: int) -> None:
+        """Park a request that keeps failing, with its reason, for an operator to inspect and replay."""
+        attributes = {
+            "order_id": {"DataType": "String", "StringValue": order_id},
+            "reason": {"DataType": "String", "StringValue": reason[:1000] or "unknown"},
+            "receives": {"DataType": "Number", "StringValue": str(receives)},
+        }
+        try:
+            self.sqs.send_message(QueueUrl=dead_letter_queue_url, MessageBody=body, MessageAttributes=attributes)
+        except (ClientError, BotoCoreError) as exc:
+            raise QueueUnavailable(f"dead-lettering failed: {type(exc).__name__}") from exc
+
     def delay_redelivery(self, receipt_handle: str, seconds: int) -> None:
         """Bring a failed message back sooner (or later) than the queue's visibility timeout."""
         seconds = max(0, min(int(seconds), MAX_VISIBILITY_SECONDS))

@@ -53,6 +53,10 @@ class WebhookSettings(HubSettings):
 
 class ShippingRequestSettings(PlatformSettings):
     shipping_requests_queue_url: str
+    shipping_requests_dead_letter_queue_url: str | None = None
+    # The queue's maxReceiveCount: on the last delivery the function parks the request itself,
+    # with its reason; SQS redrive remains the backstop when the function dies instead.
+    shipping_request_max_receives: int = 5
     push_shipping_requests: bool = False
     order_id_scope: frozenset[str] = frozenset()
     claim_lease_seconds: float = 120.0
