@@ -9,7 +9,9 @@ background thread so tests and the local runner can start it in-process, and the
 from __future__ import annotations
 
 import collections
+import contextlib
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -117,9 +119,10 @@ def install_harness(app: Flask, faults: FaultInjector, log: RequestLog) -> None:
         if fault.kind == "malformed":
             return Response('{"code": 0, "data": {', status=200, mimetype="application/json")
         if fault.kind == "reset":
+            _drop_connection()
             raise ConnectionAbortedError("injected connection reset")
-        body = fault.headers.pop("x-sandbox-body", None) or ""
-        return Response(body, status=fault.status, headers=fault.headers)
+        headers = {name: value for name, value in fault.headers.items() if name != "x-sandbox-body"}
+        return Response(fault.headers.get("x-sandbox-body", ""), status=fault.status, headers=headers)
 
     @app.post("/_sandbox/faults")
     def _add_fault() -> Response:
@@ -139,6 +142,15 @@ def install_harness(app: Flask, faults: FaultInjector, log: RequestLog) -> None:
     def _clear_requests() -> Response:
         log.clear()
         return jsonify({"requests": []})
+
+
+def _drop_connection() -> None:
+    """Shut the client socket so the client sees a dropped connection, not a 500 or a hang."""
+    connection = request.environ.get("werkzeug.socket")
+    if connection is None:
+        return
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
 
 
 class SandboxServer:
