@@ -18,7 +18,7 @@ import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
 from connector_common.settings import HubSettings, PlatformSettings
-from extensiv.auth import ENVIRONMENTS, ExtensivCredentials
+from extensiv.auth import ExtensivCredentials, resolve_base_url
 from extensiv.client import ExtensivClient
 from hub.locations import LocationRepository
 from hub.orders import OrderRepository
@@ -79,12 +79,13 @@ def tiktok_credentials(secret: dict[str, Any]) -> TikTokCredentials:
     )
 
 
-def extensiv_credentials(secret: dict[str, Any]) -> ExtensivCredentials:
+def extensiv_credentials(secret: dict[str, Any], environment: str = "production") -> ExtensivCredentials:
     return ExtensivCredentials(
+        environment=environment,
         client_id=str(secret.get("client_id", "")),
         client_secret=str(secret.get("client_secret", "")),
         customer_id=int(secret.get("customer_id") or 0),
-        user_id=str(secret.get("user_id", "")),
+        user_id=int(secret.get("user_id") or 0),
         user_login_field=secret.get("user_login_field") or "user_login_id",
         user_login=secret.get("user_login") or None,
         tpl=secret.get("tpl") or None,
@@ -198,9 +199,9 @@ class Platforms:
         if self._extensiv is None:
             settings = self.platform_settings
             secret = self.secrets.get(settings.extensiv_secret_arn)
-            base_url = settings.extensiv_base_url or ENVIRONMENTS[settings.extensiv_environment]
+            base_url = resolve_base_url(settings.extensiv_environment, settings.extensiv_base_url)
             self._extensiv = ExtensivClient(
-                credentials=extensiv_credentials(secret),
+                credentials=extensiv_credentials(secret, settings.extensiv_environment),
                 base_url=base_url,
                 session=self.session,
             )

@@ -526,9 +526,7 @@ class ShopState:
             if replace:
                 self.warehouses.clear()
             created = [self._add_warehouse(spec) for spec in specs]
-            if created and not any(
-                w.is_default for w in self.warehouses.values() if w.type == "SALES_WAREHOUSE"
-            ):
+            if created and not any(w.is_default for w in self.warehouses.values() if w.type == "SALES_WAREHOUSE"):
                 first_sales = next((w for w in created if w.type == "SALES_WAREHOUSE"), None)
                 if first_sales:
                     first_sales.is_default = True
@@ -1096,7 +1094,9 @@ class ShopState:
                     21011007, "Package item has after-sale request, please process the after-sale request first."
                 )
             if self.now() - package.shipped_at > self.config.shipping_info_update_window:
-                raise ApiError(21011049, "Due to platform rule limitations, you are unable to update the tracking number.")
+                raise ApiError(
+                    21011049, "Due to platform rule limitations, you are unable to update the tracking number."
+                )
             if order.shipping_info_updates >= 1:
                 # NOTE: reference §4.4 says "once per order" and lists 21011050/51/52 without a
                 # mapping; 21011051 carries the matching message in the Mark-as-Shipped table.
@@ -1243,12 +1243,8 @@ class ShopState:
         if not active:
             return
         shipped_packages = {line.package_id for line in active if line.package_id}
-        shipped_packages = {
-            package_id for package_id in shipped_packages if self.packages[package_id].shipped
-        }
-        unshipped = [
-            line for line in active if not line.package_id or line.package_id not in shipped_packages
-        ]
+        shipped_packages = {package_id for package_id in shipped_packages if self.packages[package_id].shipped}
+        unshipped = [line for line in active if not line.package_id or line.package_id not in shipped_packages]
         statuses = {self.packages[package_id].status for package_id in shipped_packages}
         if not shipped_packages:
             new_status = order.status
@@ -1287,7 +1283,8 @@ class ShopState:
             lines = self._lines_to_cancel(order, body)
             if any(line.package_id and self.packages[line.package_id].shipped for line in lines):
                 raise ApiError(
-                    25001045, "The order has already been shipped and we are unable to cancel shipment with the courier."
+                    25001045,
+                    "The order has already been shipped and we are unable to cancel shipment with the courier.",
                 )
             reason_text = self._check_seller_reason(order, reason)
 
@@ -1332,7 +1329,9 @@ class ShopState:
                 ]
                 quantity = int(item.get("quantity", 1))
                 if quantity < 1 or len(candidates) < quantity:
-                    raise ApiError(25005011, "The requested line item(s) for return or refund exceeds the allowable limit.")
+                    raise ApiError(
+                        25005011, "The requested line item(s) for return or refund exceeds the allowable limit."
+                    )
                 lines.extend(candidates[:quantity])
         else:
             return active
@@ -1353,7 +1352,8 @@ class ShopState:
             raise ApiError(25001021, "Reason not match order status")
         raise ApiError(
             25001015,
-            "The provided return reason cannot be used by the seller. Please select a valid return reason and try again.",
+            "The provided return reason cannot be used by the seller. "
+            "Please select a valid return reason and try again.",
         )
 
     def respond_to_cancellation(self, cancel_id: str, *, approve: bool, body: dict[str, Any]) -> None:
@@ -1377,7 +1377,8 @@ class ShopState:
                 return
             if any(line.package_id and self.packages[line.package_id].shipped for line in order.active_lines()):
                 raise ApiError(
-                    25001045, "The order has already been shipped and we are unable to cancel shipment with the courier."
+                    25001045,
+                    "The order has already been shipped and we are unable to cancel shipment with the courier.",
                 )
             self._close_buyer_request(order, cancellation, "CANCELLATION_REQUEST_SUCCESS")
             lines = [line for line in order.active_lines() if line.id in cancellation.line_item_ids]
@@ -1559,7 +1560,9 @@ class ShopState:
                 )
             skus = body.get("skus")
             if not skus:
-                raise ApiError(12052902, "The SKU list is empty. Either omit the list entirely, or provide all required details.")
+                raise ApiError(
+                    12052902, "The SKU list is empty. Either omit the list entirely, or provide all required details."
+                )
             if len(skus) > 100:
                 raise ApiError(12052050, "A single product cannot have more than 100 different SKUs")
             errors = []
@@ -1590,10 +1593,7 @@ class ShopState:
             if warehouse_id is None and len(sku.inventory) == 1:
                 warehouse_id = next(iter(sku.inventory))
             if warehouse_id is None:
-                extra_errors.append(_extra(
-                    "", 12019028,
-                    "Multiple warehouses detected. Include all warehouse IDs and the corresponding details and try again.",
-                ))  # fmt: skip
+                extra_errors.append(_extra("", 12019028, _MULTIPLE_WAREHOUSES))
                 continue
             warehouse_id = str(warehouse_id)
             if warehouse_id not in self.warehouses:
@@ -1605,10 +1605,7 @@ class ShopState:
             quantity = item.get("quantity")
             low, high = self.config.inventory_min_quantity, self.config.inventory_max_quantity
             if not isinstance(quantity, int) or isinstance(quantity, bool) or not low <= quantity <= high:
-                extra_errors.append(_extra(
-                    warehouse_id, 12052055,
-                    "The SKU inventory quantity for the warehouse must be within allowed limits.",
-                ))  # fmt: skip
+                extra_errors.append(_extra(warehouse_id, 12052055, _QUANTITY_LIMITS))
                 continue
             updates[warehouse_id] = item
         for missing in sorted(set(sku.inventory) - set(updates)):
@@ -1898,6 +1895,10 @@ class ShopState:
         }
 
 
+_MULTIPLE_WAREHOUSES = (
+    "Multiple warehouses detected. Include all warehouse IDs and the corresponding details and try again."
+)
+_QUANTITY_LIMITS = "The SKU inventory quantity for the warehouse must be within allowed limits."
 _WAREHOUSE_CHANGE = (
     "Removal, addition, and change of warehouses are not permitted. Please specify the original "
     "warehouses for the SKUs."
@@ -1929,9 +1930,7 @@ def _matching(items: list[Any], attribute: str, wanted: list[Any] | None) -> lis
     return [item for item in items if str(getattr(item, attribute)) in values]
 
 
-def _in_window(
-    items: list[Any], attribute: str, low: Any, high: Any, inclusive_high: bool = False
-) -> list[Any]:
+def _in_window(items: list[Any], attribute: str, low: Any, high: Any, inclusive_high: bool = False) -> list[Any]:
     """`*_ge` is inclusive; `*_lt` exclusive (`*_le` inclusive where the endpoint names it so)."""
     if low is not None:
         items = [item for item in items if getattr(item, attribute) >= int(low)]

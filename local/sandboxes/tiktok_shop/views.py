@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from . import fakes
+from .config import MARK_SHIPPED_MARKETS
 from .state import (
     CENT,
-    MARK_SHIPPED_MARKETS,
     TAX_RATE,
     Cancellation,
     LineItem,
@@ -28,7 +28,12 @@ from .state import (
 )
 
 # Fields the 202507 Get Order Detail page adds over the 202309 pages (reference §4.1).
-DETAIL_202507_ONLY = ("payment_method_code", "payment_auth_code", "payment_card_type", "channel_entity_national_registry_id")
+DETAIL_202507_ONLY = (
+    "payment_method_code",
+    "payment_auth_code",
+    "payment_card_type",
+    "channel_entity_national_registry_id",
+)
 SEA_MARKETS = frozenset({"ID", "TH", "VN", "MY", "PH", "SG"})
 
 
@@ -463,13 +468,13 @@ def _package_skus(lines: list[LineItem]) -> list[dict[str, Any]]:
 def tracking_view(state: ShopState, order: Order) -> list[dict[str, Any]]:
     """Like tracking-get-202309.response.json: newest event first, times in milliseconds."""
     events = [
-        (stamp, description)
+        (stamp, position, description)
         for package_id in order.packages
         if state.packages[package_id].shipped
-        for stamp, description in state.packages[package_id].tracking
+        for position, (stamp, description) in enumerate(state.packages[package_id].tracking)
     ]
-    events.sort(key=lambda event: event[0], reverse=True)
-    return [{"description": description, "update_time_millis": stamp * 1000} for stamp, description in events]
+    events.sort(key=lambda event: (event[0], event[1]), reverse=True)
+    return [{"description": description, "update_time_millis": stamp * 1000} for stamp, _, description in events]
 
 
 def cancellation_view(state: ShopState, cancellation: Cancellation) -> dict[str, Any]:
@@ -495,7 +500,9 @@ def cancellation_view(state: ShopState, cancellation: Cancellation) -> dict[str,
         "seller_next_action_response": (
             [{"action": "SELLER_RESPOND_CANCEL", "deadline": cancellation.deadline}] if pending else []
         ),
-        "refund_amount": _refund_amount(lines, currency, with_shipping=len(lines) == len(order.line_items), order=order),
+        "refund_amount": _refund_amount(
+            lines, currency, with_shipping=len(lines) == len(order.line_items), order=order
+        ),
         "cancel_line_items": [
             {
                 "cancel_line_item_id": f"{cancellation.id[:4]}{line.id[-15:]}",

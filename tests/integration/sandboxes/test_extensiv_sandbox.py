@@ -19,7 +19,7 @@ import requests
 
 from local.sandboxes.extensiv import ExtensivSandbox
 
-SAMPLES = Path("/work/shared/reference/samples/extensiv")
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "extensiv"
 CLIENT_ID = "test-client"
 CLIENT_SECRET = "test-secret"
 CUSTOMER_ID = 12
