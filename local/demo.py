@@ -36,6 +36,28 @@ CATALOG = {
 UNKNOWN_TO_EXTENSIV = "SOCKS-LIMITED"  # sold on TikTok, never set up in the warehouse
 
 
+# Failures the demo injects while orders flow (sandbox, seconds into the run, fault): a
+# warehouse 5xx on create, an Extensiv answer lost after the order was created (as if the
+# function crashed after the call), and TikTok throttling order reads.
+THROTTLED = '{"code":36009002,"message":"Too many requests","request_id":"demo-throttle","data":null}'
+FAULTS = [
+    ("extensiv", 6.0, {"match": "^/orders$", "method": "POST", "kind": "status", "status": 503}),
+    ("extensiv", 13.0, {"match": "^/orders$", "method": "POST", "kind": "lost_response"}),
+    (
+        "tiktok",
+        19.0,
+        {
+            "match": "^/order/[0-9]+/orders$",
+            "method": "GET",
+            "kind": "status",
+            "status": 429,
+            "count": 2,
+            "headers": {"Content-Type": "application/json", "x-sandbox-body": THROTTLED},
+        },
+    ),
+]
+
+
 @dataclass(frozen=True)
 class PlannedOrder:
     """One order the demo places, and what the connector is expected to do with it."""

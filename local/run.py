@@ -35,7 +35,7 @@ from hub.orders import OrderRepository, OrderState
 from hub.skus import SkuRepository
 from hub.table import HubTable
 from local.aws.emulator import DEFAULT_REGION, DeployedStack, Ministack, deploy_stack
-from local.demo import CHANNEL_SKUS, LINKS, DemoShop
+from local.demo import CHANNEL_SKUS, FAULTS, LINKS, DemoShop
 from local.reconcile import routable_order_ids, summarize
 from local.sandboxes.extensiv import ExtensivSandbox
 from local.sandboxes.tiktok_shop import TikTokSandbox
@@ -62,6 +62,7 @@ class DemoRun:
     stack: DeployedStack
     hub: HubTable
     placed: list[tuple[str, str]] = field(default_factory=list)  # (kind, tiktok order id)
+    faults_injected: int = 0
     cancelled_in_hold: set[str] = field(default_factory=set)
     pending_cancels: list[tuple[float, str]] = field(default_factory=list)
 
@@ -72,6 +73,15 @@ class DemoRun:
             self.placed.append((planned.kind, order_id))
             if planned.kind == "cancel_in_hold":
                 self.pending_cancels.append((elapsed + self.shop.hold_seconds / 2, order_id))
+
+    def inject_due_faults(self, elapsed: float) -> None:
+        for sandbox, at_second, fault in FAULTS[self.faults_injected :]:
+            if at_second > elapsed:
+                return
+            url = self.tiktok_url if sandbox == "tiktok" else self.extensiv_url
+            _post(f"{url}/_sandbox/faults", fault)
+            self.faults_injected += 1
+            logger.info("injected a fault into the %s sandbox: %s %s", sandbox, fault["kind"], fault.get("status", ""))
 
     def cancel_due(self, elapsed: float) -> None:
         for due_at, order_id in list(self.pending_cancels):
@@ -109,7 +119,9 @@ class DemoRun:
         extensiv_skus = {item["sku"] for item in extensiv_state["items"]}
         routable = routable_order_ids(tiktok_state, set(LINKS), extensiv_skus, CHANNEL_SKUS, self.cancelled_in_hold)
         records = [record for _, order_id in self.placed if (record := OrderRepository(self.hub).get(order_id))]
-        return summarize(tiktok_state, extensiv_state, records, routable, self.dead_lettered())
+        summary = summarize(tiktok_state, extensiv_state, records, routable, self.dead_lettered())
+        summary["faults_injected"] = self.faults_injected
+        return summary
 
     def is_settled(self) -> bool:
         """Every placed order has left the transient states, and the queue is empty."""
@@ -186,6 +198,7 @@ def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:
             break
         demo.place_due_orders(elapsed)
         demo.cancel_due(elapsed)
+        demo.inject_due_faults(elapsed)
         if elapsed - last_poll >= FORCED_POLL_EVERY_S:
             demo.forced_poll()
             last_poll = elapsed

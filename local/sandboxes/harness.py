@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 LOOPBACK = "127.0.0.1"
@@ -29,7 +29,7 @@ class Fault:
     """One injected failure, consumed by the next `count` requests that match it."""
 
     match: str
-    kind: str = "status"  # status | timeout | malformed | reset
+    kind: str = "status"  # status | timeout | malformed | reset | lost_response
     status: int = 500
     count: int = 1
     method: str | None = None
@@ -113,6 +113,10 @@ def install_harness(app: Flask, faults: FaultInjector, log: RequestLog) -> None:
         fault = faults.take(request.method, request.path)
         if fault is None:
             return None
+        if fault.kind == "lost_response":
+            # The request is carried out; only its answer never reaches the client.
+            g.sandbox_lose_response = True
+            return None
         if fault.kind == "timeout":
             time.sleep(fault.delay)
             return Response("", status=504)
@@ -124,9 +128,19 @@ def install_harness(app: Flask, faults: FaultInjector, log: RequestLog) -> None:
         headers = {name: value for name, value in fault.headers.items() if name != "x-sandbox-body"}
         return Response(fault.headers.get("x-sandbox-body", ""), status=fault.status, headers=headers)
 
+    @app.after_request
+    def _lose_response(response: Response) -> Response:
+        if g.get("sandbox_lose_response"):
+            _drop_connection()
+            raise ConnectionAbortedError("injected lost response")
+        return response
+
     @app.post("/_sandbox/faults")
     def _add_fault() -> Response:
-        faults.add(Fault(**request.get_json(force=True)))
+        try:
+            faults.add(Fault(**request.get_json(force=True)))
+        except TypeError as exc:
+            return jsonify({"error": f"not a fault: {exc}"}), 400
         return jsonify({"pending": faults.pending()})
 
     @app.delete("/_sandbox/faults")

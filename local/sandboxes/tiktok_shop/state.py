@@ -348,7 +348,6 @@ class ShopState:
             self.subscriptions: dict[str, dict[str, Any]] = {}
             self.idempotency: dict[tuple[str, str], dict[str, Any]] = {}
             self.last_order_notification: dict[str, Notification] = {}
-            self.retired_access_tokens: set[str] = set()
             self._rate_windows: dict[tuple[str, ...], collections.deque[float]] = {}
             self.page_secret = self.rng.getrandbits(128).to_bytes(16, "big")
             self.tokens = self._new_tokens(authorization_expire_at=None)
@@ -394,7 +393,6 @@ class ShopState:
             now = int(self.now())
             if code != self.tokens.auth_code or now >= self.tokens.auth_code_expire_at:
                 raise ApiError(AUTH_CODE_INVALID, "invalid auth code")
-            self.retired_access_tokens.add(self.tokens.access_token)
             self.tokens = self._new_tokens(authorization_expire_at=None)
             return self._token_payload()
 
@@ -414,7 +412,6 @@ class ShopState:
             if now >= self.tokens.refresh_expire_at:
                 raise ApiError(REFRESH_TOKEN_INVALID, "refresh token expired, the seller must re-authorize")
             auth_code = (self.tokens.auth_code, self.tokens.auth_code_expire_at)
-            self.retired_access_tokens.add(self.tokens.access_token)
             self.tokens = self._new_tokens(authorization_expire_at=self.tokens.refresh_expire_at)
             self.tokens.auth_code, self.tokens.auth_code_expire_at = auth_code
             return self._token_payload()

@@ -23,10 +23,14 @@ VECTOR_TIMESTAMP = 1623812664
 
 @pytest.fixture(scope="session")
 def shared_tiktok_samples() -> Path:
-    """The documented samples in shared/; fails (does not skip) when the folder is missing."""
+    """The documented samples in shared/, to check the committed copies against.
+
+    A clone without shared/ beside it (a user's checkout) skips the comparison; the copies in
+    tests/fixtures/ are what every other test reads.
+    """
     folder = SHARED_SAMPLES / "tiktok"
     if not folder.is_dir():
-        pytest.fail(f"documented TikTok samples not found at {folder}: shared/ must sit beside the repository")
+        pytest.skip(f"documented samples not beside the repository ({folder}); comparing copies skipped")
     return folder
 
 
