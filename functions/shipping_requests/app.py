@@ -16,11 +16,13 @@ from order_poll import OrderPoller
 from shipping_flow import Outcome, ShippingRequestFlow
 from shipping_routing import Switches
 
+from connector_common.observability import route_library_logs
 from connector_common.platforms import Platforms, extensiv_credentials
 from connector_common.queues import ShippingRequestMessage, ShippingRequestQueue, redelivery_delay
 from connector_common.settings import ShippingRequestSettings
 
 logger = Logger()
+route_library_logs(logger, "shipping_flow", "order_poll", "shipping_routing")
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

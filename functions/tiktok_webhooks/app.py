@@ -20,10 +20,12 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from webhook_intake import Notification, WebhookIntake, header, raw_body_of
 
+from connector_common.observability import route_library_logs
 from connector_common.queues import ShippingRequestQueue
 from connector_common.settings import WebhookSettings
 
 logger = Logger()
+route_library_logs(logger, "webhook_intake")
 tracer = Tracer()
 metrics = Metrics()
 
