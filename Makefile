@@ -46,10 +46,10 @@ run: venv local-aws-venvs
 	$(VENV_PY) -m local.run --duration $(DURATION)
 
 build: venv local-aws-venvs
-	$(VENV_PY) -m local.aws.emulator build
+	$(VENV_PY) -m local.aws.emulator sam build --template template.yaml
 
-validate: local-aws-venvs
-	.venvs/sam/bin/sam validate --lint --template template.yaml --region us-east-1
+validate: venv local-aws-venvs
+	$(VENV_PY) -m local.aws.emulator sam validate --lint --template template.yaml --region us-east-1
 
 bench: venv
 	$(VENV_PY) -m bench.run

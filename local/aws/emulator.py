@@ -713,6 +713,17 @@ def _command_invoke(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def _command_sam(args: argparse.Namespace) -> None:
+    """Run the pinned SAM CLI with telemetry and version checks off (for build and validate)."""
+    sam = SamCli(endpoint_url="", work_dir=WORK_DIR)
+    env = sam._environment()
+    for name in ("AWS_ENDPOINT_URL",):
+        env.pop(name, None)
+    env["LAYER_PYTHON_VERSION"] = os.environ.get("LAYER_PYTHON_VERSION", "3.13")
+    command = [str(SAM_EXECUTABLE), *args.sam_args]
+    raise SystemExit(subprocess.call(command, env=env, cwd=REPO_ROOT))  # noqa: S603 - our pinned sam
+
+
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
@@ -739,6 +750,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     outputs = commands.add_parser("outputs", help="print the stack's outputs and resources")
     outputs.add_argument("--stack-name", default=DEFAULT_STACK_NAME)
     outputs.set_defaults(run=_command_outputs)
+
+    sam = commands.add_parser("sam", help="run the pinned SAM CLI quietly: sam -- build | validate --lint")
+    sam.add_argument("sam_args", nargs=argparse.REMAINDER)
+    sam.set_defaults(run=_command_sam)
 
     invoke = commands.add_parser("invoke", help="invoke a function by logical id")
     invoke.add_argument("logical_id")
