@@ -161,8 +161,17 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if summary.get("missing") or summary.get("duplicates") else 0
 
 
-def run_demo(duration: float, seed: int, stop: Callable[[], bool]) -> dict[str, Any]:
-    """Run the demo shop through the deployed local stack; returns the reconciliation summary."""
+def run_demo(
+    duration: float,
+    seed: int,
+    stop: Callable[[], bool],
+    before_shutdown: Callable[[DemoRun], None] | None = None,
+) -> dict[str, Any]:
+    """Run the demo shop through the deployed local stack; returns the reconciliation summary.
+
+    `before_shutdown` sees the finished run while the stack and sandboxes still answer
+    (the end-to-end tests read function logs there).
+    """
     shop = DemoShop(duration=duration or 3600.0, seed=seed)
     started = time.monotonic()
     with ExitStack() as stack:
@@ -186,7 +195,10 @@ def run_demo(duration: float, seed: int, stop: Callable[[], bool]) -> dict[str, 
 
         demo = DemoRun(shop, tiktok.url, extensiv.url, deployed, hub)
         _drive(demo, duration, stop)
-        return demo.summary()
+        summary = demo.summary()
+        if before_shutdown is not None:
+            before_shutdown(demo)
+        return summary
 
 
 def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:

@@ -2,17 +2,22 @@
 
 This is `make run DURATION=60` in-process: sandboxes on loopback, template.yaml built and
 deployed by the SAM CLI into ministack, the demo shop's orders flowing through the real
-webhook, queue and Lambda functions.
+webhook, queue and Lambda functions, with the demo's injected faults.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass, field
 
 import pytest
+import requests
 
 from local.aws.emulator import MINISTACK_PYTHON, SAM_EXECUTABLE
-from local.run import run_demo
+from local.run import DemoRun, run_demo
+from tiktok_shop.client import TikTokShopClient
+from tiktok_shop.credentials import TikTokCredentials
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +28,61 @@ if not (MINISTACK_PYTHON.exists() and SAM_EXECUTABLE.exists()):
     pytest.skip(message, allow_module_level=True)
 
 
+@dataclass
+class FinishedRun:
+    summary: dict = field(default_factory=dict)
+    log_lines: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
+    personal_data: list[str] = field(default_factory=list)
+
+
+def collect_evidence(finished: FinishedRun):
+    def inspect(demo: DemoRun) -> None:
+        functions = [
+            logical_id for logical_id, (kind, _) in demo.stack.resources.items() if kind == "AWS::Lambda::Function"
+        ]
+        for logical_id in functions:
+            finished.log_lines.extend(demo.stack.function_logs(logical_id))
+
+        credentials = requests.get(f"{demo.tiktok_url}/_sandbox/credentials", timeout=10).json()
+        extensiv = demo.shop.extensiv_secret()
+        finished.secrets = [
+            credentials["app_secret"],
+            credentials["access_token"],
+            credentials["refresh_token"],
+            extensiv["client_secret"],
+        ]
+        client = TikTokShopClient(
+            TikTokCredentials(
+                app_key=credentials["app_key"],
+                app_secret=credentials["app_secret"],
+                access_token=credentials["access_token"],
+                refresh_token=credentials["refresh_token"],
+                shop_cipher=credentials["shop_cipher"],
+            ),
+            requests.Session(),
+            demo.tiktok_url,
+            demo.tiktok_url,
+        )
+        for order in client.get_orders([order_id for _, order_id in demo.placed]):
+            address = order.recipient_address
+            if address is None:
+                continue
+            finished.personal_data += [value for value in (address.name, address.phone_number) if value]
+            finished.personal_data += [line for line in address.street_lines if len(line) > 4]
+
+    return inspect
+
+
 @pytest.fixture(scope="module")
-def summary():
-    return run_demo(duration=60, seed=7, stop=lambda: False)
+def finished() -> FinishedRun:
+    run = FinishedRun()
+    run.summary = run_demo(duration=60, seed=7, stop=lambda: False, before_shutdown=collect_evidence(run))
+    return run
 
 
-def test_every_routable_order_reaches_extensiv_exactly_once(summary):
+def test_every_routable_order_reaches_extensiv_exactly_once(finished):
+    summary = finished.summary
     assert summary["routable"] >= 3
     assert summary["missing"] == []
     assert summary["duplicates"] == 0
@@ -36,19 +90,44 @@ def test_every_routable_order_reaches_extensiv_exactly_once(summary):
     assert summary["extensiv_orders"] == summary["routable"]
 
 
-def test_orders_that_cannot_be_routed_are_held_with_their_reason(summary):
-    assert summary["held"].get("unknown_sku", 0) >= 1
-    assert summary["held"].get("no_linked_facility", 0) >= 1
-    assert "on_hold" not in summary["held"]
+def test_injected_faults_cost_no_order(finished):
+    assert finished.summary["faults_injected"] == 3
+    assert finished.summary["dead_lettered"] == 0
 
 
-def test_fulfilled_by_tiktok_and_cancelled_in_hold_orders_are_not_sent(summary):
-    assert summary["hub_states"].get("skipped", 0) >= 1
-    assert summary["hub_states"].get("cancelled", 0) >= 1
-    assert summary["dead_lettered"] == 0
+def test_orders_that_cannot_be_routed_are_held_with_their_reason(finished):
+    held = finished.summary["held"]
+    assert held.get("unknown_sku", 0) >= 1
+    assert held.get("no_linked_facility", 0) >= 1
+    assert "on_hold" not in held
 
 
-def test_orders_reach_extensiv_seconds_after_their_hold_ends(summary):
-    latency = summary["hold_end_to_extensiv_s"]
-    assert latency["count"] == summary["extensiv_orders"]
+def test_fulfilled_by_tiktok_and_cancelled_in_hold_orders_are_not_sent(finished):
+    states = finished.summary["hub_states"]
+    assert states.get("skipped", 0) >= 1
+    assert states.get("cancelled", 0) >= 1
+
+
+def test_orders_reach_extensiv_seconds_after_their_hold_ends(finished):
+    latency = finished.summary["hold_end_to_extensiv_s"]
+    assert latency["count"] == finished.summary["extensiv_orders"]
     assert latency["max"] < 30
+
+
+def test_function_logs_are_structured_and_carry_the_order_id(finished):
+    records = [json.loads(line) for line in finished.log_lines if line.startswith("{")]
+    handed_off = [record for record in records if record.get("message") == "shipping request in Extensiv"]
+
+    assert len(handed_off) >= finished.summary["extensiv_orders"]
+    assert all(record.get("order_id") and record.get("level") == "INFO" for record in handed_off)
+
+
+def test_function_logs_hold_no_secret_and_no_name_phone_or_street(finished):
+    assert finished.log_lines
+    assert finished.secrets
+    assert finished.personal_data
+    text = "\n".join(finished.log_lines)
+
+    leaked = [value for value in finished.secrets + finished.personal_data if value in text]
+
+    assert leaked == []
