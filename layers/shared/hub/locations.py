@@ -12,20 +12,43 @@ from typing import Any
 from hub.errors import LinkConflict, TransitionRejected
 from hub.table import HubTable, iso_now
 
+SALES_WAREHOUSE = "SALES_WAREHOUSE"
+ENABLED = "ENABLED"
+
 
 @dataclass(frozen=True)
 class Facility:
+    """An Extensiv facility. `listed` turns False when Extensiv stops returning it."""
+
     facility_id: str
     name: str
     time_zone_name: str | None = None
+    deactivated: bool = False
+    listed: bool = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.listed and not self.deactivated
 
 
 @dataclass(frozen=True)
 class Warehouse:
+    """A TikTok warehouse. Only SALES_WAREHOUSE ships orders; `listed` turns False when TikTok drops it."""
+
     warehouse_id: str
     name: str
     warehouse_type: str | None = None
     effect_status: str | None = None
+    listed: bool = True
+
+    @property
+    def is_sales_warehouse(self) -> bool:
+        return self.warehouse_type == SALES_WAREHOUSE
+
+    @property
+    def is_active(self) -> bool:
+        # NOTE: RESTRICTED (holiday or order-limit mode) keeps stock unsellable (reference §4.3).
+        return self.listed and self.effect_status in (None, ENABLED)
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,14 @@ class Link:
     warehouse_id: str
     facility_id: str
     linked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    """A link whose facility or warehouse cannot serve it (deactivated, disabled, gone, wrong role)."""
+
+    link: Link
+    problem: str
 
 
 def _warehouse_link_key(warehouse_id: str) -> dict[str, str]:
@@ -56,6 +87,8 @@ class LocationRepository:
             "facility_id": facility.facility_id,
             "name": facility.name,
             "time_zone_name": facility.time_zone_name,
+            "deactivated": facility.deactivated,
+            "listed": facility.listed,
             "gsi2pk": "KIND#facility",
             "gsi2sk": facility.facility_id,
             "updated_at": iso_now(self.hub.clock),
@@ -71,6 +104,7 @@ class LocationRepository:
             "name": warehouse.name,
             "warehouse_type": warehouse.warehouse_type,
             "effect_status": warehouse.effect_status,
+            "listed": warehouse.listed,
             "gsi2pk": "KIND#warehouse",
             "gsi2sk": warehouse.warehouse_id,
             "updated_at": iso_now(self.hub.clock),
@@ -80,13 +114,25 @@ class LocationRepository:
 
     def list_facilities(self) -> list[Facility]:
         return [
-            Facility(item["facility_id"], item.get("name", ""), item.get("time_zone_name"))
+            Facility(
+                item["facility_id"],
+                item.get("name", ""),
+                item.get("time_zone_name"),
+                deactivated=bool(item.get("deactivated", False)),
+                listed=bool(item.get("listed", True)),
+            )
             for item in self.hub.query_index2("KIND#facility")
         ]
 
     def list_warehouses(self) -> list[Warehouse]:
         return [
-            Warehouse(item["warehouse_id"], item.get("name", ""), item.get("warehouse_type"), item.get("effect_status"))
+            Warehouse(
+                item["warehouse_id"],
+                item.get("name", ""),
+                item.get("warehouse_type"),
+                item.get("effect_status"),
+                listed=bool(item.get("listed", True)),
+            )
             for item in self.hub.query_index2("KIND#warehouse")
         ]
 
@@ -148,6 +194,19 @@ class LocationRepository:
     def list_links(self) -> list[Link]:
         return [_link(item) for item in self.hub.query_index2("KIND#link")]
 
+    def link_problems(self) -> list[LinkProblem]:
+        """Links that point at a facility or warehouse that cannot serve them, from the pulled records.
+
+        A side never pulled is reported as unknown only once that side has been pulled at all.
+        """
+        facilities = {facility.facility_id: facility for facility in self.list_facilities()}
+        warehouses = {warehouse.warehouse_id: warehouse for warehouse in self.list_warehouses()}
+        problems = []
+        for link in self.list_links():
+            problems += [LinkProblem(link, problem) for problem in _facility_problems(link, facilities)]
+            problems += [LinkProblem(link, problem) for problem in _warehouse_problems(link, warehouses)]
+        return problems
+
 
 def _conditional_put(table_name: str, item: dict[str, Any], other_id: str, other_field: str) -> dict[str, Any]:
     """Put that succeeds when the key is free or already links to the same partner (idempotent)."""
@@ -158,6 +217,29 @@ def _conditional_put(table_name: str, item: dict[str, Any], other_id: str, other
         "ExpressionAttributeNames": {"#other": other_field},
         "ExpressionAttributeValues": {":other": other_id},
     }
+
+
+def _facility_problems(link: Link, facilities: dict[str, Facility]) -> list[str]:
+    facility = facilities.get(link.facility_id)
+    if facility is None:
+        return ["facility_unknown"] if facilities else []
+    if not facility.listed:
+        return ["facility_not_listed"]
+    return ["facility_deactivated"] if facility.deactivated else []
+
+
+def _warehouse_problems(link: Link, warehouses: dict[str, Warehouse]) -> list[str]:
+    warehouse = warehouses.get(link.warehouse_id)
+    if warehouse is None:
+        return ["warehouse_unknown"] if warehouses else []
+    if not warehouse.listed:
+        return ["warehouse_not_listed"]
+    problems = []
+    if warehouse.warehouse_type and not warehouse.is_sales_warehouse:
+        problems.append("warehouse_not_for_sales")
+    if not warehouse.is_active:
+        problems.append(f"warehouse_{(warehouse.effect_status or 'inactive').lower()}")
+    return problems
 
 
 def _link(item: dict[str, Any] | None) -> Link | None:

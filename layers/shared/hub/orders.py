@@ -49,6 +49,21 @@ class HoldReason(StrEnum):
         return self in (HoldReason.ON_HOLD, HoldReason.CANCEL_REQUESTED)
 
 
+class CancelledBy(StrEnum):
+    """Who cancelled an order after it reached the hub; `reason` is what the order record shows."""
+
+    WAREHOUSE = "warehouse"
+    BUYER = "buyer"
+    SELLER = "seller"
+    TIKTOK = "tiktok"
+
+    @property
+    def reason(self) -> str:
+        return f"cancelled_by_{self.value}"
+
+
+TOO_LATE_TO_CANCEL_KIND = "KIND#too_late_to_cancel"
+
 OPEN_STATES = (OrderState.RECEIVED, OrderState.HELD)
 DONE_STATES = (
     OrderState.SUBMITTED,
@@ -77,6 +92,16 @@ class OrderRecord:
     submitted_at: float | None = None
     last_error: str | None = None
     updated_at: str | None = None
+    shipped_at: float | None = None
+    fulfilled_at: float | None = None
+    cancelled_by: str | None = None
+    cancel_request_id: str | None = None
+    cancel_request_response: str | None = None
+    tiktok_cancel_id: str | None = None
+    tiktok_cancel_status: str | None = None
+    too_late_to_cancel: bool | None = None
+    too_late_cancel_id: str | None = None
+    too_late_detail: str | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> OrderRecord:
@@ -282,8 +307,141 @@ class OrderRepository:
             audit=("submitted", {"extensiv_order_id": extensiv_order_id, "facility_id": facility_id, "how": how}),
         )
 
+    def mark_shipped(self, order_id: str, extensiv_order_id: str, ship_date: str | None) -> OrderRecord:
+        """submitted -> shipped: the warehouse confirmed the order. Raises TransitionRejected otherwise."""
+        return self._transition(
+            order_id,
+            OrderState.SHIPPED,
+            "#state = :submitted",
+            {":submitted": OrderState.SUBMITTED.value},
+            sets={"shipped_at": to_decimal(self.hub.clock())},
+            audit=("shipped", {"extensiv_order_id": extensiv_order_id, "ship_date": ship_date}),
+        )
+
+    def mark_fulfilled(self, order_id: str, packages: int) -> OrderRecord:
+        """shipped (or submitted, when the pull has not marked it yet) -> fulfilled: every line
+        item is in a package TikTok has as shipped. Raises TransitionRejected otherwise."""
+        return self._transition(
+            order_id,
+            OrderState.FULFILLED,
+            "#state IN (:submitted, :shipped)",
+            {":submitted": OrderState.SUBMITTED.value, ":shipped": OrderState.SHIPPED.value},
+            sets={"fulfilled_at": to_decimal(self.hub.clock())},
+            audit=("fulfilled", {"packages": packages}),
+        )
+
+    def cancel_after_hand_off(self, order_id: str, cancelled_by: CancelledBy, detail: str | None = None) -> OrderRecord:
+        """received/held/submitted -> cancelled, saying who cancelled. Never a shipped order.
+
+        Raises TransitionRejected when the order is in another state.
+        """
+        return self._transition(
+            order_id,
+            OrderState.CANCELLED,
+            "#state IN (:received, :held, :submitted)",
+            {
+                ":received": OrderState.RECEIVED.value,
+                ":held": OrderState.HELD.value,
+                ":submitted": OrderState.SUBMITTED.value,
+            },
+            sets={"reason": cancelled_by.reason, "reason_detail": detail, "cancelled_by": cancelled_by.value},
+            removes=("claim_token", "lease_until"),
+            audit=("cancelled", {"cancelled_by": cancelled_by.value, "detail": detail}),
+        )
+
+    def note_cancel_request(self, order_id: str, cancel_id: str) -> OrderRecord:
+        """Remember the TikTok cancellation (a buyer's request, or TikTok's own) the connector is
+        about to carry to Extensiv, so an Extensiv cancellation found later is known to be the
+        connector's and not the warehouse's."""
+        return self._annotate(
+            order_id,
+            {"cancel_request_id": cancel_id},
+            audit=("cancel_request_noted", {"cancel_id": cancel_id}),
+        )
+
+    def record_cancel_response(self, order_id: str, cancel_id: str, response: str) -> OrderRecord:
+        """What the connector answered on TikTok to a buyer's cancel request (approved, rejected)."""
+        return self._annotate(
+            order_id,
+            {"cancel_request_id": cancel_id, "cancel_request_response": response},
+            audit=("cancel_request_answered", {"cancel_id": cancel_id, "response": response}),
+        )
+
+    def record_tiktok_cancel(self, order_id: str, cancel_id: str | None, status: str) -> OrderRecord:
+        """The TikTok side of a warehouse cancellation: the cancellation id and its status."""
+        return self._annotate(
+            order_id,
+            {"tiktok_cancel_id": cancel_id, "tiktok_cancel_status": status},
+            audit=("tiktok_cancel_recorded", {"cancel_id": cancel_id, "status": status}),
+        )
+
+    def record_too_late_to_cancel(self, order_id: str, cancel_id: str, detail: str) -> bool:
+        """Flag a cancellation that came after the warehouse shipped. Returns False when this
+        cancellation was flagged already (so the operator is alerted once, not on every pass)."""
+        stamp = iso_now(self.hub.clock)
+        try:
+            self._annotate(
+                order_id,
+                {
+                    "too_late_to_cancel": True,
+                    "too_late_cancel_id": cancel_id,
+                    "too_late_detail": detail,
+                    "gsi2pk": TOO_LATE_TO_CANCEL_KIND,
+                    "gsi2sk": f"{stamp}#{order_id}",
+                },
+                condition="attribute_not_exists(too_late_cancel_id) OR too_late_cancel_id <> :cancel_id",
+                values={":cancel_id": cancel_id},
+                audit=("too_late_to_cancel", {"cancel_id": cancel_id, "detail": detail}),
+            )
+        except TransitionRejected:
+            current = self.get(order_id)
+            if current is not None and current.too_late_cancel_id == cancel_id:
+                return False
+            raise
+        return True
+
+    def list_too_late_to_cancel(self) -> list[OrderRecord]:
+        """Orders whose cancellation came after they shipped, for the operator and the summary."""
+        return [OrderRecord.from_item(item) for item in self.hub.query_index2(TOO_LATE_TO_CANCEL_KIND)]
+
     def audit_trail(self, order_id: str) -> list[dict[str, Any]]:
         return self.hub.audit_trail(order_key(order_id)["pk"])
+
+    def _annotate(
+        self,
+        order_id: str,
+        sets: dict[str, Any],
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        audit: tuple[str, dict[str, Any]] | None = None,
+    ) -> OrderRecord:
+        """Set attributes of an existing order without changing its state."""
+        assignments = ["updated_at = :stamp"]
+        names: dict[str, str] = {}
+        expression_values: dict[str, Any] = {**(values or {}), ":stamp": iso_now(self.hub.clock)}
+        for index, (name, value) in enumerate(sets.items()):
+            if value is None:
+                continue
+            names[f"#a{index}"] = name
+            assignments.append(f"#a{index} = :a{index}")
+            expression_values[f":a{index}"] = value
+        if not names:
+            raise ValueError("nothing to set on the order")
+        full_condition = "attribute_exists(pk)" + (f" AND ({condition})" if condition else "")
+        with self.hub.translated("annotate order"):
+            response = self.hub.table.update_item(
+                Key=order_key(order_id),
+                UpdateExpression="SET " + ", ".join(assignments),
+                ConditionExpression=full_condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=expression_values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        if audit:
+            event, details = audit
+            self.hub.put_audit(order_key(order_id)["pk"], event, details)
+        return OrderRecord.from_item(plain(response["Attributes"]))
 
     def _transition(
         self,
@@ -340,6 +498,7 @@ def _open_or_claimed(claim: Claim | None) -> tuple[str, dict[str, Any]]:
 
 
 __all__ = [
+    "CancelledBy",
     "Claim",
     "HoldReason",
     "OrderRecord",

@@ -102,6 +102,39 @@ class SkuRepository:
             self.hub.table.put_item(Item=item)
         return SkuRecord.from_item(item)
 
+    def sync_from_catalog(
+        self,
+        master_sku: str,
+        product_id: str,
+        sku_id: str,
+        product_name: str,
+        conflicting_product_ids: list[str],
+    ) -> SkuRecord:
+        """Set the owning TikTok product and the conflicting ones as the catalog pull settled them.
+
+        Unlike `upsert_from_tiktok`, a conflict can also clear here: the catalog knows every
+        product that uses the SKU. The channel SKU and other attributes are kept.
+        """
+        with self.hub.translated("sync sku from catalog"):
+            response = self.hub.table.update_item(
+                Key=sku_key(master_sku),
+                UpdateExpression=(
+                    "SET master_sku = :sku, product_id = :product, sku_id = :sku_id, product_name = :name,"
+                    " conflicting_product_ids = :conflicts, gsi2pk = :kind, gsi2sk = :sku, updated_at = :stamp"
+                ),
+                ExpressionAttributeValues={
+                    ":sku": master_sku,
+                    ":product": product_id,
+                    ":sku_id": sku_id,
+                    ":name": product_name,
+                    ":conflicts": list(conflicting_product_ids),
+                    ":kind": KIND,
+                    ":stamp": iso_now(self.hub.clock),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        return SkuRecord.from_item(response["Attributes"])
+
     def set_channel_sku(self, master_sku: str, channel_sku: str) -> SkuRecord:
         """Map a master SKU to the SKU Extensiv uses; creates the record if the catalog has not run yet."""
         with self.hub.translated("set channel sku"):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from hub.errors import HubUnavailable, TransitionRejected
@@ -26,6 +27,15 @@ def iso_now(clock: Callable[[], float] = time.time) -> str:
 def to_decimal(value: float) -> Decimal:
     """DynamoDB takes no floats; times are kept to the millisecond."""
     return Decimal(str(round(value, 3)))
+
+
+def _decoded(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as DynamoDB's wire format gives it (errors are not deserialised by the resource)."""
+    deserializer = TypeDeserializer()
+    try:
+        return plain({key: deserializer.deserialize(value) for key, value in item.items()})
+    except (TypeError, AttributeError):
+        return plain(item)
 
 
 def plain(value: Any) -> Any:
@@ -54,7 +64,7 @@ class HubTable:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
-                current = plain(exc.response.get("Item") or {})
+                current = _decoded(exc.response.get("Item") or {})
                 raise TransitionRejected(f"{what}: condition failed", current) from exc
             if code == "TransactionCanceledException":
                 raise TransitionRejected(f"{what}: transaction cancelled") from exc

@@ -940,6 +940,25 @@ def products_route() -> Response:
     return jsonify({"products": payload})
 
 
+@control.post("/products/<product_id>")
+def product_update_route(product_id: str) -> Response:
+    """Edit one product (title, status, variants' seller SKUs, new variants); see ShopState.update_product."""
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise ControlError("body must be an object")
+    state = _runtime().state
+    with state.lock:
+        product = state.update_product(product_id, body)
+        payload = {
+            "id": product.id,
+            "title": product.title,
+            "status": product.status,
+            "update_time": product.update_time,
+            "skus": [{"id": sku.id, "seller_sku": sku.seller_sku} for sku in product.skus],
+        }
+    return jsonify({"product": payload})
+
+
 @control.post("/orders")
 def orders_route() -> Response:
     state = _runtime().state

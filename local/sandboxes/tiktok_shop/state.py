@@ -664,6 +664,40 @@ class ShopState:
             stock[warehouse_id] = Stock(quantity=int(entry.get("quantity", 0)))
         return stock
 
+    def update_product(self, product_id: str, spec: dict[str, Any]) -> Product:
+        """Edit a product as a seller would: title, status, a variant's seller SKU, new variants.
+
+        `skus` entries with the `id` of an existing variant change it; entries without one add
+        a variant. The product's `update_time` moves, as Search Products then reports it.
+        """
+        with self.lock:
+            product = self.products.get(product_id)
+            if product is None:
+                raise ControlError(f"unknown product {product_id}", 404)
+            if "title" in spec:
+                product.title = str(spec["title"])
+            if "status" in spec:
+                product.status = str(spec["status"])
+            for sku_spec in spec.get("skus") or []:
+                existing = next((sku for sku in product.skus if sku.id == str(sku_spec.get("id"))), None)
+                if existing is not None:
+                    existing.seller_sku = str(sku_spec.get("seller_sku", existing.seller_sku))
+                    continue
+                if not sku_spec.get("seller_sku"):
+                    raise ControlError("every new sku needs a seller_sku")
+                sku = Sku(
+                    id=self._claim_id(sku_spec.get("id"), "1729", 19),
+                    product_id=product.id,
+                    seller_sku=sku_spec["seller_sku"],
+                    name=sku_spec.get("name", sku_spec["seller_sku"]),
+                    price=Decimal(str(sku_spec.get("price", "19.99"))).quantize(CENT),
+                    inventory=self._stock_from_spec(sku_spec.get("inventory")),
+                )
+                product.skus.append(sku)
+                self.skus[sku.id] = sku
+            product.update_time = max(self._stamp(), product.update_time)
+            return product
+
     def find_sku(self, *, sku_id: str | None = None, seller_sku: str | None = None) -> Sku:
         if sku_id:
             if sku_id not in self.skus:

@@ -229,3 +229,16 @@ def make_decision(order):
     from hub.locations import Link
 
     return decide(order, Switches(True), Link(WAREHOUSE_ID, FACILITY_ID), {})
+
+
+def test_losing_a_claim_reports_the_current_state_in_plain_values(hub, tiktok, flow):
+    from hub.errors import TransitionRejected
+
+    order = tiktok_order()
+    tiktok.put(order)
+    flow.process(order.id)
+
+    with pytest.raises(TransitionRejected) as rejected:
+        OrderRepository(hub).claim(order.id, lease_seconds=60)
+
+    assert rejected.value.current["state"] == "submitted"

@@ -1,0 +1,126 @@
+"""Extensiv -> hub: shipped orders since the cursor, recorded with carrier, tracking and packages.
+
+Only Extensiv orders whose reference is a hub order are the connector's (the TikTok order id
+is the Extensiv `referenceNum`; a warehouse split adds `-<n>`). An order counts as shipped
+when it is closed with status Closed (reference/extensiv.md §3.4). Cancelled Extensiv orders
+are left to the shipment-cancellations function, which reads the same feed with its own cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from package_lines import master_sku_translator, shipment_from
+
+from connector_common.direction import RunCounts
+from extensiv.client import ORDER_DETAIL
+from extensiv.models import ExtensivOrder
+from hub.errors import HubError, TransitionRejected
+from hub.fulfillments import FulfillmentRepository, extensiv_since, later_cursor, reference_candidates
+from hub.orders import OrderRecord, OrderRepository, OrderState
+from hub.skus import SkuRepository
+from hub.sync_state import SyncStateRepository
+
+logger = logging.getLogger(__name__)
+
+DIRECTION = "fulfillments_pull"
+
+
+class FulfillmentPull:
+    """One pass of the pull; `run` is the work `run_direction` calls."""
+
+    def __init__(
+        self,
+        extensiv,
+        orders: OrderRepository,
+        fulfillments: FulfillmentRepository,
+        skus: SkuRepository,
+        sync_state: SyncStateRepository,
+        overlap_seconds: int = 7200,
+        initial_lookback_seconds: int = 3 * 86400,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.extensiv = extensiv
+        self.orders = orders
+        self.fulfillments = fulfillments
+        self.skus = skus
+        self.sync_state = sync_state
+        self.overlap_seconds = overlap_seconds
+        self.initial_lookback_seconds = initial_lookback_seconds
+        self.clock = clock
+
+    def run(self, counts: RunCounts) -> None:
+        cursor = self.sync_state.cursor(DIRECTION)
+        since = extensiv_since(cursor, self.overlap_seconds, self.initial_lookback_seconds, self.clock())
+        newest = cursor
+        failed = False
+
+        # Orders arrive oldest change first; the cursor stops before the first one that failed,
+        # so the next pass reads it again (what was recorded meanwhile is skipped).
+        for order in self.extensiv.iter_orders_modified_since(since, detail=ORDER_DETAIL):
+            counts.add("extensiv_orders_read")
+            try:
+                self._take(order, counts)
+            except HubError:
+                counts.add("failed")
+                failed = True
+                logger.exception("shipment not recorded", extra={"extensiv_order_id": order.order_id})
+                continue
+            if not failed:
+                newest = later_cursor(newest, order.last_modified_date)
+
+        if newest and newest != cursor:
+            self.sync_state.advance_cursor(DIRECTION, newest)
+        logger.info("fulfillment pull done", extra={"cursor": newest, "since": since, **counts.values})
+
+    def _take(self, order: ExtensivOrder, counts: RunCounts) -> None:
+        if not order.is_shipped:
+            return
+        record = self._hub_order(order.reference_num)
+        if record is None:
+            counts.add("not_in_hub")
+            return
+        extensiv_order_id = str(order.order_id)
+        if self.fulfillments.is_recorded(record.order_id, extensiv_order_id, order.last_modified_date):
+            counts.add("already_recorded")
+            return
+
+        shipment = shipment_from(order, master_sku_translator(self.skus))
+        self.fulfillments.record_shipment(record.order_id, shipment)
+        counts.add("shipments_recorded")
+        counts.add("packages_recorded", len(shipment.packages))
+        logger.info(
+            "shipment recorded",
+            extra={
+                "order_id": record.order_id,
+                "extensiv_order_id": extensiv_order_id,
+                "carrier": shipment.carrier,
+                "packages": len(shipment.packages),
+            },
+        )
+        self._mark_shipped(record, shipment.extensiv_order_id, shipment.ship_date, counts)
+
+    def _mark_shipped(
+        self, record: OrderRecord, extensiv_order_id: str, ship_date: str | None, counts: RunCounts
+    ) -> None:
+        if record.state != OrderState.SUBMITTED:
+            if record.state == OrderState.CANCELLED:
+                logger.error(
+                    "the warehouse shipped an order the hub has as cancelled",
+                    extra={"order_id": record.order_id, "extensiv_order_id": extensiv_order_id},
+                )
+            return
+        try:
+            self.orders.mark_shipped(record.order_id, extensiv_order_id, ship_date)
+        except TransitionRejected:
+            return
+        counts.add("orders_shipped")
+
+    def _hub_order(self, reference_num: str) -> OrderRecord | None:
+        for candidate in reference_candidates(reference_num):
+            record = self.orders.get(candidate)
+            if record is not None:
+                return record
+        return None
