@@ -34,6 +34,7 @@ CATALOG = {
     "CAP-NAVY": "Cap, navy",
 }
 UNKNOWN_TO_EXTENSIV = "SOCKS-LIMITED"  # sold on TikTok, never set up in the warehouse
+DEMO_CARRIERS = [("UPS", "Ground", "UPSN", 45), ("USPS", "Priority Mail", "USPS", 35), ("FedEx", "Ground", "FDEG", 20)]
 
 
 # Failures the demo injects while orders flow (sandbox, seconds into the run, fault): a
@@ -68,7 +69,7 @@ class PlannedOrder:
 
     @property
     def expected_in_extensiv(self) -> bool:
-        return self.kind in ("plain", "mapped_sku")
+        return self.kind in ("plain", "mapped_sku", "cancel_after_handoff", "cancel_too_late")
 
 
 @dataclass
@@ -119,9 +120,16 @@ class DemoShop:
             "client_secret": "demo-client-secret",
             "customer_id": 1001,
             "user_id": 1523,
-            "ship_after_seconds": 25.0,
-            "split_ratio": 0.2,
-            "cancel_ratio": 0.0,
+            "ship_after_seconds": 10.0,
+            "split_ratio": 0.25,
+            "cancel_ratio": 0.08,
+            "stock_drift_every_seconds": 15.0,
+            # Carriers the demo shop's TikTok delivery options list; a carrier TikTok does not
+            # list is held by the tracking pre-flight (covered by the fulfillment tests).
+            "carriers": [
+                {"name": name, "mode": mode, "scac_code": scac, "weight": weight, "tracking_format": name.lower()}
+                for name, mode, scac, weight in DEMO_CARRIERS
+            ],
             "ticker_interval_seconds": 1.0,
             "seed": self.seed,
         }
@@ -151,7 +159,18 @@ class DemoShop:
         rng = random.Random(self.seed)
         last_order_at = max(5.0, self.duration - self.hold_seconds - 30.0)
         # Every kind early (so a short run shows each rule), plain orders most of the time after.
-        kinds = ["plain", "unknown_sku", "mapped_sku", "unlinked", "plain", "fbt", "cancel_in_hold", "plain"]
+        kinds = [
+            "plain",
+            "unknown_sku",
+            "mapped_sku",
+            "unlinked",
+            "cancel_after_handoff",
+            "fbt",
+            "cancel_in_hold",
+            "cancel_too_late",
+            "plain",
+            "plain",
+        ]
         plan = []
         at = 1.0
         index = 0
@@ -159,7 +178,7 @@ class DemoShop:
             kind = kinds[index % len(kinds)] if index < len(kinds) else rng.choice(kinds)
             plan.append(PlannedOrder(at, kind, self._spec(kind, rng)))
             index += 1
-            at += 2.5
+            at += 2.0
         return plan
 
     def _spec(self, kind: str, rng: random.Random) -> dict:

@@ -89,3 +89,28 @@ def _distribution(values: list[float]) -> dict[str, float] | None:
         "max": round(max(values), 1),
         "count": len(values),
     }
+
+
+def fulfillment_summary(
+    tiktok_state: Mapping[str, Any],
+    extensiv_state: Mapping[str, Any],
+    hub_orders: Iterable[OrderRecord],
+    too_late: Iterable[OrderRecord],
+) -> dict[str, Any]:
+    """Shipped Extensiv orders against tracking on TikTok, and who cancelled what."""
+    shipped = {order["referenceNum"] for order in extensiv_state["orders"] if order.get("status") == 1}
+    with_tracking = {
+        package["order_id"]
+        for package in tiktok_state.get("packages", [])
+        if package.get("shipped") and package.get("tracking_number")
+    }
+    reasons = Counter(record.reason for record in hub_orders if record.state == OrderState.CANCELLED)
+    return {
+        "shipped": len(shipped),
+        "tracking_on_tiktok": len(shipped & with_tracking),
+        "shipped_without_tracking_on_tiktok": sorted(shipped - with_tracking),
+        "cancelled_by_buyer": reasons.get("cancelled_by_buyer", 0),
+        "cancelled_by_warehouse": reasons.get("cancelled_by_warehouse", 0),
+        "cancelled_in_hold": reasons.get("cancelled_on_tiktok", 0),
+        "too_late_to_cancel": len(list(too_late)),
+    }

@@ -21,10 +21,12 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -34,22 +36,68 @@ from hub.locations import LocationRepository
 from hub.orders import OrderRepository, OrderState
 from hub.skus import SkuRepository
 from hub.table import HubTable
-from local.aws.emulator import DEFAULT_REGION, DeployedStack, Ministack, deploy_stack
+from local.aws.emulator import DEFAULT_REGION, DeployedStack, Ministack, deploy_stack, record_running
 from local.demo import CHANNEL_SKUS, FAULTS, LINKS, DemoShop
-from local.reconcile import routable_order_ids, summarize
+from local.demo_returns import open_returns, receive_returns, returns_summary
+from local.reconcile import fulfillment_summary, routable_order_ids, summarize
 from local.sandboxes.extensiv import ExtensivSandbox
 from local.sandboxes.tiktok_shop import TikTokSandbox
 
 logger = logging.getLogger("local.run")
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 STACK_NAME = "connector-local"
 PROGRESS_EVERY_S = 5.0
-# The deployed schedule polls every minute (the finest EventBridge rate); the demo also
-# forces a poll this often, as an operator's forced sync would, to show several cycles.
-FORCED_POLL_EVERY_S = 20.0
-SETTLE_TIMEOUT_S = 45.0
+# The deployed schedules run every minute (the finest EventBridge rate); the demo also forces
+# a run of every direction this often, as an operator's forced sync would, to show several cycles.
+FORCED_RUN_EVERY_S = 20.0
+FORCED_RUNS = (
+    ("ShippingRequestsFunction", {"action": "poll"}),
+    ("FulfillmentsFunction", {"action": "run"}),
+    ("ShipmentCancellationsFunction", {"action": "run"}),
+    ("ReturnsFunction", {"action": "run"}),
+    ("InventoryFunction", {"action": "run"}),
+)
+SETTLE_TIMEOUT_S = 75.0
+RETURNS_RECEIVED_EVERY_S = 8.0
 REAL_API_VARIABLES = ("TIKTOK_APP_KEY", "EXTENSIV_CLIENT_ID")
 TIMEOUT = 10
+
+
+class ForcedRuns:
+    """Runs every direction of the stack now and then, in a background thread."""
+
+    def __init__(self, stack: DeployedStack, every: float = FORCED_RUN_EVERY_S) -> None:
+        self.stack = stack
+        self.every = every
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="forced-runs", daemon=True)
+
+    def start(self) -> ForcedRuns:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=120)
+
+    def cycle(self) -> None:
+        """One forced run of each direction the stack has, in flow order."""
+        with self._lock:
+            for logical_id, payload in FORCED_RUNS:
+                if logical_id not in self.stack.resources:
+                    continue
+                result = self.stack.invoke(logical_id, payload)
+                if not result.ok:
+                    logger.warning("forced run of %s failed: %s", logical_id, result.function_error)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.cycle()
+            except Exception:
+                logger.exception("forced runs stopped by an error")
 
 
 @dataclass
@@ -65,6 +113,9 @@ class DemoRun:
     faults_injected: int = 0
     cancelled_in_hold: set[str] = field(default_factory=set)
     pending_cancels: list[tuple[float, str]] = field(default_factory=list)
+    followed_up: set[str] = field(default_factory=set)
+    returns_opened: bool = False
+    last_receipts: float = 0.0
 
     def place_due_orders(self, elapsed: float) -> None:
         for planned in self.shop.due(elapsed, len(self.placed)):
@@ -72,7 +123,7 @@ class DemoRun:
             order_id = response["orders"][0]["id"]
             self.placed.append((planned.kind, order_id))
             if planned.kind == "cancel_in_hold":
-                self.pending_cancels.append((elapsed + self.shop.hold_seconds / 2, order_id))
+                self.pending_cancels.append((elapsed + self.shop.hold_seconds / 3, order_id))
 
     def inject_due_faults(self, elapsed: float) -> None:
         for sandbox, at_second, fault in FAULTS[self.faults_injected :]:
@@ -86,14 +137,41 @@ class DemoRun:
     def cancel_due(self, elapsed: float) -> None:
         for due_at, order_id in list(self.pending_cancels):
             if due_at <= elapsed:
-                _post(f"{self.tiktok_url}/_sandbox/orders/{order_id}/buyer-cancel", {"reason": "buyer_changed_mind"})
-                self.cancelled_in_hold.add(order_id)
+                answer = _post(
+                    f"{self.tiktok_url}/_sandbox/orders/{order_id}/buyer-cancel", {"reason": "buyer_changed_mind"}
+                )
+                # Inside the hold TikTok approves at once; a slow machine may have let the hold end,
+                # and then the request waits for the seller like any buyer cancellation.
+                if answer.get("cancel_status") != "CANCELLATION_REQUEST_PENDING":
+                    self.cancelled_in_hold.add(order_id)
                 self.pending_cancels.remove((due_at, order_id))
 
-    def forced_poll(self) -> None:
-        result = self.stack.invoke("ShippingRequestsFunction", {"action": "poll"})
-        if not result.ok:
-            logger.warning("forced poll failed: %s", result.function_error)
+    def follow_up_handed_off(self) -> None:
+        """Buyers who cancel after the hand-off: in time (not shipped yet), or too late."""
+        orders = OrderRepository(self.hub)
+        for kind, order_id in self.placed:
+            if kind not in ("cancel_after_handoff", "cancel_too_late") or order_id in self.followed_up:
+                continue
+            record = orders.get(order_id)
+            if record is None or record.state != OrderState.SUBMITTED or not record.extensiv_order_id:
+                continue
+            self.followed_up.add(order_id)
+            if kind == "cancel_too_late":
+                # The warehouse ships before TikTok has heard of it; the buyer cancels meanwhile.
+                _post(f"{self.extensiv_url}/_sandbox/orders/{record.extensiv_order_id}/ship", {"force": True})
+            try:
+                _post(f"{self.tiktok_url}/_sandbox/orders/{order_id}/buyer-cancel", {"reason": "buyer_changed_mind"})
+            except requests.HTTPError:
+                logger.info("TikTok refused a buyer cancel of %s: the tracking was already pushed", order_id)
+
+    def exchange_returns(self, elapsed: float, duration: float) -> None:
+        """Halfway through, buyers return a few shipped orders; the warehouse receives them."""
+        if not self.returns_opened and elapsed >= duration / 2:
+            opened = open_returns(self.tiktok_url, count=3, refund_only=1, step_seconds=4.0)
+            self.returns_opened = bool(opened)
+        if self.returns_opened and elapsed - self.last_receipts >= RETURNS_RECEIVED_EVERY_S:
+            receive_returns(self.extensiv_url, short_every=3)
+            self.last_receipts = elapsed
 
     def progress(self, elapsed: float) -> str:
         records = OrderRepository(self.hub)
@@ -118,10 +196,21 @@ class DemoRun:
         extensiv_state = _get(f"{self.extensiv_url}/_sandbox/state")
         extensiv_skus = {item["sku"] for item in extensiv_state["items"]}
         routable = routable_order_ids(tiktok_state, set(LINKS), extensiv_skus, CHANNEL_SKUS, self.cancelled_in_hold)
-        records = [record for _, order_id in self.placed if (record := OrderRepository(self.hub).get(order_id))]
+        orders = OrderRepository(self.hub)
+        records = [record for _, order_id in self.placed if (record := orders.get(order_id))]
         summary = summarize(tiktok_state, extensiv_state, records, routable, self.dead_lettered())
+        summary.update(fulfillment_summary(tiktok_state, extensiv_state, records, orders.list_too_late_to_cancel()))
+        summary["inventory_mismatches"] = len(_inventory_mismatches(extensiv_state, tiktok_state, self.hub))
+        summary.update(returns_summary(self.hub))
         summary["faults_injected"] = self.faults_injected
         return summary
+
+    def is_fulfilled(self) -> bool:
+        """Every order the warehouse shipped carries its tracking on TikTok."""
+        summary = fulfillment_summary(
+            _get(f"{self.tiktok_url}/_sandbox/state"), _get(f"{self.extensiv_url}/_sandbox/state"), [], []
+        )
+        return not summary["shipped_without_tracking_on_tiktok"]
 
     def is_settled(self) -> bool:
         """Every placed order has left the transient states, and the queue is empty."""
@@ -158,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         summary = run_demo(args.duration, args.seed, stop)
     _print_summary(summary)
-    return 1 if summary.get("missing") or summary.get("duplicates") else 0
+    problems = ("missing", "duplicates", "shipped_without_tracking_on_tiktok", "inventory_mismatches")
+    return 1 if any(summary.get(key) for key in problems) else 0
 
 
 def run_demo(
@@ -182,6 +272,7 @@ def run_demo(
         logger.info("sandboxes up: TikTok Shop %s, Extensiv %s", tiktok.url, extensiv.url)
 
         ministack = stack.enter_context(Ministack(function_env={"POWERTOOLS_TRACE_DISABLED": "true"}))
+        stack.callback(record_running(ministack).unlink, missing_ok=True)
         logger.info("local AWS emulator on %s; building and deploying template.yaml ...", ministack.endpoint_url)
         deployed = deploy_stack(
             ministack, stack_name=STACK_NAME, parameter_overrides=_sandbox_parameters(tiktok, extensiv)
@@ -203,27 +294,36 @@ def run_demo(
 
 def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:
     began = time.monotonic()
-    last_progress = last_poll = 0.0
-    while not stop():
-        elapsed = time.monotonic() - began
-        if duration and elapsed >= duration:
-            break
-        demo.place_due_orders(elapsed)
-        demo.cancel_due(elapsed)
-        demo.inject_due_faults(elapsed)
-        if elapsed - last_poll >= FORCED_POLL_EVERY_S:
-            demo.forced_poll()
-            last_poll = elapsed
-        if elapsed - last_progress >= PROGRESS_EVERY_S:
-            logger.info(demo.progress(elapsed))
-            last_progress = elapsed
-        time.sleep(0.5)
+    last_progress = 0.0
+    forced = ForcedRuns(demo.stack).start()
+    try:
+        while not stop():
+            elapsed = time.monotonic() - began
+            if duration and elapsed >= duration:
+                break
+            demo.place_due_orders(elapsed)
+            demo.cancel_due(elapsed)
+            demo.inject_due_faults(elapsed)
+            demo.follow_up_handed_off()
+            demo.exchange_returns(elapsed, duration or demo.shop.duration)
+            if elapsed - last_progress >= PROGRESS_EVERY_S:
+                logger.info(demo.progress(elapsed))
+                last_progress = elapsed
+            time.sleep(0.5)
+    finally:
+        forced.stop()
 
-    logger.info("demo time is up; settling (last poll, queue drain) ...")
-    demo.forced_poll()
+    logger.info("demo time is up; settling: warehouse drift off, last runs of every direction ...")
+    _post(f"{demo.extensiv_url}/_sandbox/config", {"stock_drift_every_seconds": None, "cancel_ratio": 0.0})
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
-    while time.monotonic() < deadline and not demo.is_settled() and not stop():
+    while not stop():
+        demo.follow_up_handed_off()
+        forced.cycle()
+        if (demo.is_settled() and demo.is_fulfilled()) or time.monotonic() >= deadline:
+            break
         time.sleep(1.0)
+    # The last inventory run comes after every order above has settled.
+    forced.cycle()
     logger.info(demo.progress(time.monotonic() - began))
 
 
@@ -249,7 +349,8 @@ def run_against_real_apis(duration: float, stop: Callable[[], bool]) -> dict[str
         "customer_id": int(env.get("EXTENSIV_CUSTOMER_ID", "0")),
         "user_id": env.get("EXTENSIV_USER_ID", ""),
     }
-    with Ministack(function_env={"POWERTOOLS_TRACE_DISABLED": "true"}) as ministack:
+    with Ministack(function_env={"POWERTOOLS_TRACE_DISABLED": "true"}) as ministack, ExitStack() as cleanup:
+        cleanup.callback(record_running(ministack).unlink, missing_ok=True)
         deployed = deploy_stack(ministack, stack_name=STACK_NAME, parameter_overrides=parameters)
         _seed_secrets(deployed, tiktok_secret, extensiv_secret)
         logger.info("stack deployed against the real APIs; polling (webhooks cannot reach a local stack)")
@@ -257,12 +358,23 @@ def run_against_real_apis(duration: float, stop: Callable[[], bool]) -> dict[str
         while not stop() and not (duration and time.monotonic() - began >= duration):
             result = deployed.invoke("ShippingRequestsFunction", {"action": "poll"})
             logger.info("poll: %s", result.payload if result.ok else result.function_error)
-            _sleep_until(stop, FORCED_POLL_EVERY_S)
+            _sleep_until(stop, FORCED_RUN_EVERY_S)
         hub = _hub(deployed)
         states: dict[str, int] = {}
         for state in OrderState:
             states[state.value] = len(OrderRepository(hub).list_by_state(state))
     return {"mode": "real_apis", "hub_states": states}
+
+
+def _inventory_mismatches(extensiv_state: dict, tiktok_state: dict, hub: HubTable) -> list[Any]:
+    """The inventory direction's own mismatch check (functions/inventory), run against the sandboxes."""
+    # NOTE: function code is not an installed package; its folder goes on the path as Lambda's would.
+    folder = str(REPO_ROOT / "functions" / "inventory")
+    if folder not in sys.path:
+        sys.path.append(folder)
+    from inventory_mismatches import inventory_mismatches
+
+    return inventory_mismatches(extensiv_state, tiktok_state, hub)
 
 
 def _sandbox_parameters(tiktok: TikTokSandbox, extensiv: ExtensivSandbox) -> dict[str, str]:
@@ -274,6 +386,13 @@ def _sandbox_parameters(tiktok: TikTokSandbox, extensiv: ExtensivSandbox) -> dic
         "ExtensivBaseUrl": extensiv.url,
         "ExtensivEnvironment": "sandbox",
         "PushShippingRequests": "true",
+        "PullFulfillments": "true",
+        "PushFulfillments": "true",
+        "PushWarehouseCancellations": "true",
+        "PushBuyerCancellations": "true",
+        "PullInventory": "true",
+        "ReturnsToExtensiv": "true",
+        "ReturnsFromExtensiv": "true",
         "ShippingRequestMaxReceives": "5",
         "LogLevel": "INFO",
     }

@@ -116,8 +116,9 @@ class ReceiptPull:
         counts.add("receipts_with_variance")
         short = sum(line.variance for line in receipt.lines if line.variance > 0)
         over = -sum(line.variance for line in receipt.lines if line.variance < 0)
-        counts.add("units_short", int(short))
-        counts.add("units_over", int(over))
+        for name, units in (("units_short", short), ("units_over", over)):
+            if units:
+                counts.add(name, int(units))
         variances = {line.sku: str(line.variance) for line in receipt.lines if line.variance != 0}
         logger.warning("receipt differs from the arrival", extra={**details, "variance_by_sku": variances})
 

@@ -244,8 +244,9 @@ class CatalogPush:
         return Outcome.REJECTED
 
     def _note_skip(self, step: PushStep) -> None:
+        # The pull warns when a conflict appears; each push only notes the skip.
         if step.action == PushAction.SKIPPED_CONFLICT:
-            logger.warning(
+            logger.info(
                 "SKU in conflict; not pushed",
                 extra={"master_sku": step.master_sku, "conflicting_product_ids": list(step.conflicting_product_ids)},
             )

@@ -658,6 +658,14 @@ def _is_our_ministack(pid: int) -> bool:
     return b"ministack" in cmdline and str(MINISTACK_PYTHON).encode() in cmdline
 
 
+def record_running(ministack: Ministack) -> Path:
+    """Record a running emulator so `syncctl` in another terminal finds it; returns the file."""
+    _STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    state = {"pid": ministack.pid, "port": ministack.port, "endpoint_url": ministack.endpoint_url}
+    _STATE_FILE.write_text(json.dumps(state))
+    return _STATE_FILE
+
+
 def _command_up(args: argparse.Namespace) -> None:
     if _STATE_FILE.exists():
         state = _read_state()

@@ -34,10 +34,14 @@ class FinishedRun:
     log_lines: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     personal_data: list[str] = field(default_factory=list)
+    placed: list[tuple[str, str]] = field(default_factory=list)
+    syncctl: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def collect_evidence(finished: FinishedRun):
     def inspect(demo: DemoRun) -> None:
+        finished.placed = list(demo.placed)
+        run_syncctl_against(demo, finished)
         functions = [
             logical_id for logical_id, (kind, _) in demo.stack.resources.items() if kind == "AWS::Lambda::Function"
         ]
@@ -74,10 +78,47 @@ def collect_evidence(finished: FinishedRun):
     return inspect
 
 
+def run_syncctl_against(demo: DemoRun, finished: FinishedRun) -> None:
+    """The operator's commands against the running local stack, as a second terminal would."""
+    from typer.testing import CliRunner
+
+    from syncctl.cli import app
+
+    target = ["--endpoint-url", demo.stack.endpoint_url, "--stack-name", demo.stack.name]
+    unlinked = next(order_id for kind, order_id in demo.placed if kind == "unlinked")
+    plain = next(order_id for kind, order_id in demo.placed if kind == "plain")
+    commands = {
+        "status": ["status", "--json"],
+        "held": ["orders", "held", "--json"],
+        "show": ["orders", "show", plain, "--json"],
+        "locations": ["locations", "list", "--json"],
+        "skus": ["sku", "list", "--json"],
+        "dead_letters": ["dead-letters", "list", "--json"],
+        "doctor_unlinked": ["doctor", "--order", unlinked, "--json"],
+        "doctor_plain": ["doctor", "--order", plain, "--json"],
+        "sync_locations": ["sync", "locations", "--json"],
+    }
+    runner = CliRunner()
+    for name, args in commands.items():
+        result = runner.invoke(app, target + args)
+        finished.syncctl[name] = (result.exit_code, result.output)
+
+
 @pytest.fixture(scope="module")
 def finished() -> FinishedRun:
     run = FinishedRun()
-    run.summary = run_demo(duration=60, seed=7, stop=lambda: False, before_shutdown=collect_evidence(run))
+    with pytest.MonkeyPatch.context() as patch:
+        # Module fixtures start before the autouse per-test environment: set the emulator's
+        # fake credentials here so the operator command can sign its requests.
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_PROFILE", raising=False)
+        run.summary = run_demo(duration=60, seed=7, stop=lambda: False, before_shutdown=collect_evidence(run))
     return run
 
 
@@ -131,3 +172,35 @@ def test_function_logs_hold_no_secret_and_no_name_phone_or_street(finished):
     leaked = [value for value in finished.secrets + finished.personal_data if value in text]
 
     assert leaked == []
+
+
+def syncctl_json(finished: FinishedRun, name: str, ok_codes=(0,)):
+    exit_code, output = finished.syncctl[name]
+    assert exit_code in ok_codes, output
+    return json.loads(output)
+
+
+def test_syncctl_reads_the_live_local_stack(finished):
+    held = syncctl_json(finished, "held")
+    reasons = {row["reason"] for row in (held["orders"] if isinstance(held, dict) else held)}
+    assert {"unknown_sku", "no_linked_facility"} <= reasons
+
+    status = json.dumps(syncctl_json(finished, "status"))
+    assert "shipping_requests" in status
+
+    assert syncctl_json(finished, "locations")
+    assert syncctl_json(finished, "skus")
+    assert syncctl_json(finished, "dead_letters") is not None
+    assert syncctl_json(finished, "sync_locations") is not None
+
+
+def test_syncctl_doctor_names_the_missing_link_of_a_held_order(finished):
+    report = json.dumps(syncctl_json(finished, "doctor_unlinked", ok_codes=(0, 1)))
+
+    assert "no_linked_facility" in report or "warehouse_unlinked" in report
+
+
+def test_syncctl_doctor_says_which_link_routed_a_sent_order(finished):
+    report = json.dumps(syncctl_json(finished, "doctor_plain", ok_codes=(0, 1)))
+
+    assert "routed_by_link" in report

@@ -28,7 +28,16 @@ def test_local_stack_overrides_every_parameter_that_defaults_to_a_real_host():
 def test_demo_plan_of_a_one_minute_run_has_every_kind_of_order():
     kinds = {order.kind for order in DemoShop(duration=60).plan}
 
-    assert kinds == {"plain", "unknown_sku", "mapped_sku", "unlinked", "fbt", "cancel_in_hold"}
+    assert kinds == {
+        "plain",
+        "unknown_sku",
+        "mapped_sku",
+        "unlinked",
+        "fbt",
+        "cancel_in_hold",
+        "cancel_after_handoff",
+        "cancel_too_late",
+    }
 
 
 def test_demo_stops_placing_orders_early_enough_for_every_hold_to_end():

@@ -39,6 +39,8 @@ _SPLIT_SUFFIX = re.compile(r"^(?P<base>.+)-\d+$")
 
 
 class PackageState(StrEnum):
+    """Where a package stands in its push to TikTok (see the module docstring)."""
+
     PENDING = "pending"
     PUSHING = "pushing"
     PUSHED = "pushed"
@@ -97,6 +99,8 @@ class Shipment:
 
 @dataclass(frozen=True)
 class ShipmentRecord:
+    """A recorded shipment; its `last_modified_date` is what the pull de-duplicates on."""
+
     order_id: str
     extensiv_order_id: str
     reference_num: str | None = None

@@ -1035,6 +1035,9 @@ def _would_stop(facts: Facts, order: OrderFacts) -> list[Finding]:
     return findings
 
 
+_CLEARS_BY_ITSELF = frozenset(reason.value for reason in HoldReason if reason.clears_by_itself)
+
+
 def _held(facts: Facts, order: OrderFacts, record: OrderRecord) -> list[Finding]:
     order_id = order.order_id
     reason = record.reason or "unknown"
@@ -1067,7 +1070,7 @@ def _held(facts: Facts, order: OrderFacts, record: OrderRecord) -> list[Finding]
     ]
     if reason in (HoldReason.PUSH_DISABLED, HoldReason.OUT_OF_SCOPE) and not fixed:
         findings += _shipping_requests(facts, blocking=True, order_id=order_id)
-    if HoldReason(reason).clears_by_itself if reason in HoldReason else False:
+    if reason in _CLEARS_BY_ITSELF:
         # Once TikTok releases it, these decide whether it reaches Extensiv.
         findings += _would_stop(facts, order)
     return findings
