@@ -34,6 +34,7 @@ CATALOG = {
     "CAP-NAVY": "Cap, navy",
 }
 UNKNOWN_TO_EXTENSIV = "SOCKS-LIMITED"  # sold on TikTok, never set up in the warehouse
+NEW_ON_TIKTOK = {"BEANIE-RED": "Beanie, red"}  # listed on TikTok, not yet ordered nor in Extensiv
 DEMO_CARRIERS = [("UPS", "Ground", "UPSN", 45), ("USPS", "Priority Mail", "USPS", 35), ("FedEx", "Ground", "FDEG", 20)]
 
 
@@ -100,7 +101,7 @@ class DemoShop:
 
     def tiktok_products(self) -> list[dict]:
         warehouse_ids = [warehouse["id"] for warehouse in WAREHOUSES]
-        skus = {**CATALOG, UNKNOWN_TO_EXTENSIV: "Limited socks"}
+        skus = {**CATALOG, UNKNOWN_TO_EXTENSIV: "Limited socks", **NEW_ON_TIKTOK}
         return [
             {
                 "title": title,

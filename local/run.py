@@ -38,6 +38,7 @@ from hub.skus import SkuRepository
 from hub.table import HubTable
 from local.aws.emulator import DEFAULT_REGION, DeployedStack, Ministack, deploy_stack, record_running
 from local.demo import CHANNEL_SKUS, FAULTS, LINKS, DemoShop
+from local.demo_arrivals import catalog_and_arrivals_summary, create_demo_arrival, receive_demo_arrival
 from local.demo_returns import open_returns, receive_returns, returns_summary
 from local.reconcile import fulfillment_summary, routable_order_ids, summarize
 from local.sandboxes.extensiv import ExtensivSandbox
@@ -52,10 +53,13 @@ PROGRESS_EVERY_S = 5.0
 # a run of every direction this often, as an operator's forced sync would, to show several cycles.
 FORCED_RUN_EVERY_S = 20.0
 FORCED_RUNS = (
+    ("LocationsFunction", {"action": "run"}),
+    ("ProductsFunction", {"action": "run"}),
     ("ShippingRequestsFunction", {"action": "poll"}),
     ("FulfillmentsFunction", {"action": "run"}),
     ("ShipmentCancellationsFunction", {"action": "run"}),
     ("ReturnsFunction", {"action": "run"}),
+    ("ArrivalsFunction", {"action": "run"}),
     ("InventoryFunction", {"action": "run"}),
 )
 SETTLE_TIMEOUT_S = 75.0
@@ -116,6 +120,7 @@ class DemoRun:
     followed_up: set[str] = field(default_factory=set)
     returns_opened: bool = False
     last_receipts: float = 0.0
+    arrival_received: bool = False
 
     def place_due_orders(self, elapsed: float) -> None:
         for planned in self.shop.due(elapsed, len(self.placed)):
@@ -163,6 +168,24 @@ class DemoRun:
                 _post(f"{self.tiktok_url}/_sandbox/orders/{order_id}/buyer-cancel", {"reason": "buyer_changed_mind"})
             except requests.HTTPError:
                 logger.info("TikTok refused a buyer cancel of %s: the tracking was already pushed", order_id)
+
+    def receive_arrival(self) -> None:
+        """Once the demo arrival is in Extensiv, the warehouse receives it one unit short."""
+        if not self.arrival_received:
+            self.arrival_received = receive_demo_arrival(self.hub, self.extensiv_url)
+
+    def enable_catalog_push(self) -> dict[str, int]:
+        """The operator switches the catalog push on: products Extensiv lacks are created once."""
+        lambda_client = self.stack.client("lambda")
+        name = self.stack.function_name("ProductsFunction")
+        environment = lambda_client.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+        environment["PUSH_PRODUCT_CATALOG"] = "true"
+        lambda_client.update_function_configuration(FunctionName=name, Environment={"Variables": environment})
+        for _ in range(2):
+            result = self.stack.invoke("ProductsFunction", {"action": "run"})
+            if not result.ok:
+                logger.warning("catalog push failed: %s", result.function_error)
+        return catalog_and_arrivals_summary(self.hub)
 
     def exchange_returns(self, elapsed: float, duration: float) -> None:
         """Halfway through, buyers return a few shipped orders; the warehouse receives them."""
@@ -284,9 +307,12 @@ def run_demo(
         _seed_operator_setup(hub)
         logger.info("stack %s deployed in %.0fs; webhooks to %s", STACK_NAME, time.monotonic() - started, webhook_url)
 
+        create_demo_arrival(hub)
         demo = DemoRun(shop, tiktok.url, extensiv.url, deployed, hub)
         _drive(demo, duration, stop)
         summary = demo.summary()
+        logger.info("finally the operator switches the catalog push on ...")
+        summary.update(demo.enable_catalog_push())
         if before_shutdown is not None:
             before_shutdown(demo)
         return summary
@@ -306,6 +332,7 @@ def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:
             demo.inject_due_faults(elapsed)
             demo.follow_up_handed_off()
             demo.exchange_returns(elapsed, duration or demo.shop.duration)
+            demo.receive_arrival()
             if elapsed - last_progress >= PROGRESS_EVERY_S:
                 logger.info(demo.progress(elapsed))
                 last_progress = elapsed
@@ -318,6 +345,7 @@ def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     while not stop():
         demo.follow_up_handed_off()
+        demo.receive_arrival()
         forced.cycle()
         if (demo.is_settled() and demo.is_fulfilled()) or time.monotonic() >= deadline:
             break
@@ -393,6 +421,8 @@ def _sandbox_parameters(tiktok: TikTokSandbox, extensiv: ExtensivSandbox) -> dic
         "PullInventory": "true",
         "ReturnsToExtensiv": "true",
         "ReturnsFromExtensiv": "true",
+        "PushArrivals": "true",
+        "PullReceipts": "true",
         "ShippingRequestMaxReceives": "5",
         "LogLevel": "INFO",
     }

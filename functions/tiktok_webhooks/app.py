@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from webhook_intake import Notification, WebhookIntake, header, raw_body_of
 
 from connector_common.observability import route_library_logs
@@ -59,7 +61,9 @@ def intake() -> WebhookIntake:
     secret = SecretsProvider(boto3_client=boto3.client("secretsmanager")).get(
         settings.tiktok_secret_arn, transform="json", max_age=settings.secrets_max_age_seconds
     )
-    queue = ShippingRequestQueue(boto3.client("sqs"), settings.shipping_requests_queue_url)
+    sqs = boto3.client("sqs")
+    queue = ShippingRequestQueue(sqs, settings.shipping_requests_queue_url)
+    returns = ShippingRequestQueue(sqs, settings.return_events_queue_url) if settings.return_events_queue_url else None
     window = settings.webhook_max_age_seconds + settings.webhook_max_future_skew_seconds
     return WebhookIntake(
         app_key=secret["app_key"],
@@ -68,7 +72,26 @@ def intake() -> WebhookIntake:
         max_age_seconds=settings.webhook_max_age_seconds,
         max_future_skew_seconds=settings.webhook_max_future_skew_seconds,
         deduplicate=PowertoolsDeduplicator(settings.idempotency_table, window),
+        return_events=returns,
+        wake_cancellations=cancellation_waker(settings.shipment_cancellations_function),
     )
+
+
+def cancellation_waker(function_name: str | None):
+    """Invoke the cancellation flow asynchronously for one order; None when the stack has no such flow."""
+    if not function_name:
+        return None
+    lambda_client = boto3.client("lambda")
+
+    def wake(order_id: str) -> None:
+        payload = json.dumps({"action": "orders", "order_ids": [order_id]}).encode()
+        try:
+            lambda_client.invoke(FunctionName=function_name, InvocationType="Event", Payload=payload)
+        except (BotoCoreError, ClientError):
+            # The cancellation flow's own poll finds the order within a minute.
+            logger.warning("could not wake the cancellation flow", extra={"order_id": order_id})
+
+    return wake
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

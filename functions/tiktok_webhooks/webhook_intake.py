@@ -123,6 +123,8 @@ class WebhookIntake:
         max_future_skew_seconds: int,
         deduplicate: Callable[[Callable[[Notification], dict[str, Any]], Notification], dict[str, Any]],
         clock: Callable[[], float] = time.time,
+        return_events: ShippingRequestQueue | None = None,
+        wake_cancellations: Callable[[str], None] | None = None,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
@@ -131,6 +133,8 @@ class WebhookIntake:
         self.max_future_skew_seconds = max_future_skew_seconds
         self.deduplicate = deduplicate
         self.clock = clock
+        self.return_events = return_events
+        self.wake_cancellations = wake_cancellations
 
     def handle(self, raw_body: bytes, authorization: str | None) -> WebhookReply:
         if not authorization or not verify_webhook(self.app_key, self.app_secret, raw_body, authorization):
@@ -166,11 +170,17 @@ class WebhookIntake:
     def dispatch(self, notification: Notification) -> dict[str, Any]:
         """Act on a first delivery. Raising here lets TikTok retry (the dedupe record is dropped)."""
         source = ORDER_TRIGGERS.get(notification.event_type)
+        event_time = float(notification.data.get("update_time") or notification.timestamp)
         if source and notification.order_id:
-            event_time = notification.data.get("update_time") or notification.timestamp
-            message = ShippingRequestMessage(notification.order_id, source, float(event_time))
-            self.shipping_requests.send(message)
+            self.shipping_requests.send(ShippingRequestMessage(notification.order_id, source, event_time))
+            if notification.event_type == CANCELLATION_STATUS_CHANGE and self.wake_cancellations:
+                # An order already in Extensiv is the cancellation flow's, which polls every
+                # minute anyway; waking it now lets a cancel reach the warehouse before picking.
+                self.wake_cancellations(notification.order_id)
             return {"outcome": "queued", "order_id": notification.order_id}
+        if notification.event_type == RETURN_STATUS_CHANGE and notification.order_id and self.return_events:
+            self.return_events.send(ShippingRequestMessage(notification.order_id, "webhook_return", event_time))
+            return {"outcome": "queued_return", "order_id": notification.order_id}
         if notification.event_type == SELLER_DEAUTHORIZATION:
             logger.error(
                 "seller deauthorized the app: re-authorize the TikTok shop",

@@ -45,6 +45,8 @@ class WebhookSettings(HubSettings):
     tiktok_secret_arn: str
     idempotency_table: str
     shipping_requests_queue_url: str
+    return_events_queue_url: str | None = None
+    shipment_cancellations_function: str | None = None
     webhook_max_age_seconds: int = 57600
     # NOTE: TikTok stamps the body when it pushes; a clock a little ahead of ours is not forgery.
     webhook_max_future_skew_seconds: int = 300
