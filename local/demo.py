@@ -70,7 +70,7 @@ class PlannedOrder:
 
     @property
     def expected_in_extensiv(self) -> bool:
-        return self.kind in ("plain", "mapped_sku", "cancel_after_handoff", "cancel_too_late")
+        return self.kind in ("plain", "mapped_sku", "cancel_after_handoff", "cancel_too_late", "warehouse_cancels")
 
 
 @dataclass
@@ -121,9 +121,10 @@ class DemoShop:
             "client_secret": "demo-client-secret",
             "customer_id": 1001,
             "user_id": 1523,
-            "ship_after_seconds": 10.0,
+            "ship_after_seconds": 20.0,
             "split_ratio": 0.25,
-            "cancel_ratio": 0.08,
+            # The warehouse cancels one planned order itself (kind warehouse_cancels), not at random.
+            "cancel_ratio": 0.0,
             "stock_drift_every_seconds": 15.0,
             # Carriers the demo shop's TikTok delivery options list; a carrier TikTok does not
             # list is held by the tracking pre-flight (covered by the fulfillment tests).
@@ -169,7 +170,7 @@ class DemoShop:
             "fbt",
             "cancel_in_hold",
             "cancel_too_late",
-            "plain",
+            "warehouse_cancels",
             "plain",
         ]
         plan = []

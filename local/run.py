@@ -39,7 +39,7 @@ from hub.table import HubTable
 from local.aws.emulator import DEFAULT_REGION, DeployedStack, Ministack, deploy_stack, record_running
 from local.demo import CHANNEL_SKUS, FAULTS, LINKS, DemoShop
 from local.demo_arrivals import catalog_and_arrivals_summary, create_demo_arrival, receive_demo_arrival
-from local.demo_returns import open_returns, receive_returns, returns_summary
+from local.demo_returns import open_returns, receive_returns, returnable_order_ids, returns_summary
 from local.reconcile import fulfillment_summary, routable_order_ids, summarize
 from local.sandboxes.extensiv import ExtensivSandbox
 from local.sandboxes.tiktok_shop import TikTokSandbox
@@ -62,7 +62,8 @@ FORCED_RUNS = (
     ("ArrivalsFunction", {"action": "run"}),
     ("InventoryFunction", {"action": "run"}),
 )
-SETTLE_TIMEOUT_S = 75.0
+SETTLE_TIMEOUT_S = 120.0
+FOLLOW_UP_KINDS = ("cancel_after_handoff", "cancel_too_late", "warehouse_cancels")
 RETURNS_RECEIVED_EVERY_S = 8.0
 REAL_API_VARIABLES = ("TIKTOK_APP_KEY", "EXTENSIV_CLIENT_ID")
 TIMEOUT = 10
@@ -118,7 +119,7 @@ class DemoRun:
     cancelled_in_hold: set[str] = field(default_factory=set)
     pending_cancels: list[tuple[float, str]] = field(default_factory=list)
     followed_up: set[str] = field(default_factory=set)
-    returns_opened: bool = False
+    returns_opened: list[dict[str, Any]] = field(default_factory=list)
     last_receipts: float = 0.0
     arrival_received: bool = False
 
@@ -152,15 +153,18 @@ class DemoRun:
                 self.pending_cancels.remove((due_at, order_id))
 
     def follow_up_handed_off(self) -> None:
-        """Buyers who cancel after the hand-off: in time (not shipped yet), or too late."""
+        """Cancellations after the hand-off: the buyer in time, the buyer too late, the warehouse."""
         orders = OrderRepository(self.hub)
         for kind, order_id in self.placed:
-            if kind not in ("cancel_after_handoff", "cancel_too_late") or order_id in self.followed_up:
+            if kind not in FOLLOW_UP_KINDS or order_id in self.followed_up:
                 continue
             record = orders.get(order_id)
             if record is None or record.state != OrderState.SUBMITTED or not record.extensiv_order_id:
                 continue
             self.followed_up.add(order_id)
+            if kind == "warehouse_cancels":
+                _post(f"{self.extensiv_url}/_sandbox/orders/{record.extensiv_order_id}/cancel", {"reason": "damaged"})
+                continue
             if kind == "cancel_too_late":
                 # The warehouse ships before TikTok has heard of it; the buyer cancels meanwhile.
                 _post(f"{self.extensiv_url}/_sandbox/orders/{record.extensiv_order_id}/ship", {"force": True})
@@ -187,12 +191,15 @@ class DemoRun:
                 logger.warning("catalog push failed: %s", result.function_error)
         return catalog_and_arrivals_summary(self.hub)
 
-    def exchange_returns(self, elapsed: float, duration: float) -> None:
+    def exchange_returns(self, elapsed: float, duration: float, settling: bool = False) -> None:
         """Halfway through, buyers return a few shipped orders; the warehouse receives them."""
-        if not self.returns_opened and elapsed >= duration / 2:
-            opened = open_returns(self.tiktok_url, count=3, refund_only=1, step_seconds=4.0)
-            self.returns_opened = bool(opened)
-        if self.returns_opened and elapsed - self.last_receipts >= RETURNS_RECEIVED_EVERY_S:
+        if not self.returns_opened and (settling or elapsed >= duration / 2):
+            returnable = len(returnable_order_ids(_get(f"{self.tiktok_url}/_sandbox/state")))
+            # Parcels first: a refund-only request is added only when there are orders to spare.
+            if returnable >= 2 or (settling and returnable):
+                refund_only = 1 if returnable >= 3 else 0
+                self.returns_opened = open_returns(self.tiktok_url, count=3, refund_only=refund_only, step_seconds=4.0)
+        if self.returns_opened and (settling or elapsed - self.last_receipts >= RETURNS_RECEIVED_EVERY_S):
             receive_returns(self.extensiv_url, short_every=3)
             self.last_receipts = elapsed
 
@@ -223,7 +230,10 @@ class DemoRun:
         records = [record for _, order_id in self.placed if (record := orders.get(order_id))]
         summary = summarize(tiktok_state, extensiv_state, records, routable, self.dead_lettered())
         summary.update(fulfillment_summary(tiktok_state, extensiv_state, records, orders.list_too_late_to_cancel()))
-        summary["inventory_mismatches"] = len(_inventory_mismatches(extensiv_state, tiktok_state, self.hub))
+        mismatches = _inventory_mismatches(extensiv_state, tiktok_state, self.hub)
+        summary["inventory_mismatches"] = len(mismatches)
+        if mismatches:
+            summary["inventory_mismatch_details"] = [mismatch.as_dict() for mismatch in mismatches]
         summary.update(returns_summary(self.hub))
         summary["faults_injected"] = self.faults_injected
         return summary
@@ -234,6 +244,20 @@ class DemoRun:
             _get(f"{self.tiktok_url}/_sandbox/state"), _get(f"{self.extensiv_url}/_sandbox/state"), [], []
         )
         return not summary["shipped_without_tracking_on_tiktok"]
+
+    def pending_work(self) -> list[str]:
+        """What the flows have not finished yet; empty when the run can end."""
+        pending = []
+        if not self.is_settled():
+            pending.append("orders in flight")
+        if not self.is_fulfilled():
+            pending.append("tracking to push")
+        parcels_back = [opened for opened in self.returns_opened if opened["return_type"] != "REFUND"]
+        if not self.returns_opened or returns_summary(self.hub)["returns_received"] < len(parcels_back):
+            pending.append("returns")
+        if not self.arrival_received or not catalog_and_arrivals_summary(self.hub)["receipts_pulled"]:
+            pending.append("arrival receipt")
+        return pending
 
     def is_settled(self) -> bool:
         """Every placed order has left the transient states, and the queue is empty."""
@@ -343,13 +367,15 @@ def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:
     logger.info("demo time is up; settling: warehouse drift off, last runs of every direction ...")
     _post(f"{demo.extensiv_url}/_sandbox/config", {"stock_drift_every_seconds": None, "cancel_ratio": 0.0})
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
-    while not stop():
+    pending = ["everything"]
+    while pending and not stop() and time.monotonic() < deadline:
         demo.follow_up_handed_off()
         demo.receive_arrival()
+        demo.exchange_returns(0.0, 0.0, settling=True)
         forced.cycle()
-        if (demo.is_settled() and demo.is_fulfilled()) or time.monotonic() >= deadline:
-            break
-        time.sleep(1.0)
+        pending = demo.pending_work()
+    if pending:
+        logger.warning("settling timed out; still pending: %s", ", ".join(pending))
     # The last inventory run comes after every order above has settled.
     forced.cycle()
     logger.info(demo.progress(time.monotonic() - began))

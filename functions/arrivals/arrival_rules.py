@@ -1,18 +1,15 @@
-"""Pure rules of the arrivals direction: SKU translation, the receiver body, the variance of a
-receipt, and the naive date-times of the receipt cursor. No I/O here.
+"""Pure rules of the arrivals direction: SKU translation, the receiver body and the variance of a
+receipt. No I/O here. (The receipt cursors are hub.extensiv_feed's, one per facility.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from extensiv.models import Receiver, ReceiverCreate, ReceiverLine
 from hub.arrivals import ArrivalLine, ArrivalRecord, Receipt, ReceiptLine
 from hub.skus import SkuRecord
-
-EXTENSIV_DATE_TIME = "%Y-%m-%dT%H:%M:%S"
 
 
 def extensiv_lines(lines: tuple[ArrivalLine, ...], skus: Mapping[str, SkuRecord]) -> tuple[ArrivalLine, ...]:
@@ -82,35 +79,3 @@ def receipt_for(arrival: ArrivalRecord, receiver: Receiver) -> Receipt:
     ]
     arrival_date = receiver.arrival_date or receiver.last_modified_date
     return Receipt(str(receiver.receiver_id), tuple(lines), arrival_date)
-
-
-def parse_naive(raw: str) -> datetime | None:
-    """An Extensiv date-time as a naive datetime; None when unreadable."""
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except (TypeError, ValueError):
-        return None
-    return parsed.replace(tzinfo=None)
-
-
-def overlap_start(cursor: str, overlap_seconds: int) -> str:
-    """Where the next pull starts: the cursor minus the overlap, in Extensiv's naive form."""
-    parsed = parse_naive(cursor)
-    if parsed is None:
-        raise ValueError(f"unreadable receipt cursor {cursor!r}")
-    return (parsed - timedelta(seconds=overlap_seconds)).strftime(EXTENSIV_DATE_TIME)
-
-
-def initial_since(now: float, lookback_seconds: int) -> str:
-    """Where the first pull starts: UTC now minus the lookback (which dwarfs any zone offset)."""
-    start = datetime.fromtimestamp(now, tz=UTC) - timedelta(seconds=lookback_seconds)
-    return start.replace(tzinfo=None).strftime(EXTENSIV_DATE_TIME)
-
-
-def later(current: str | None, candidate: str | None) -> str | None:
-    """The later of two raw Extensiv date-times, kept as Extensiv wrote it."""
-    if candidate is None or parse_naive(candidate) is None:
-        return current
-    if current is None or parse_naive(current) is None:
-        return candidate
-    return candidate if parse_naive(candidate) > parse_naive(current) else current

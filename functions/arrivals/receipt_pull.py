@@ -1,13 +1,14 @@
 """Extensiv receipts -> hub (switch "pull receipts").
 
-Receivers that are not returns are read by `lastModifiedDate` from the direction's cursor minus
-an overlap (Extensiv dates carry no time zone, reference/extensiv.md §8.6). A receiver whose
-reference number is an arrival id and whose status is Closed (1, confirmed by the warehouse,
-stock on hand) is recorded against that arrival with the quantities received and the variance
-per SKU. Recording is conditional, so reading a receiver again records nothing twice.
+Receivers that are not returns are read by `lastModifiedDate` facility by facility, each from
+its own cursor minus an overlap (Extensiv dates carry no time zone and are in each facility's
+zone, reference/extensiv.md §8.6; see hub.extensiv_feed). A receiver whose reference number
+is an arrival id and whose status is Closed (1, confirmed by the warehouse, stock on hand) is
+recorded against that arrival with the quantities received and the variance per SKU.
+Recording is conditional, so reading a receiver again records nothing twice.
 
-The first run (no cursor yet) and a resync also ask Extensiv directly about every arrival
-pushed but not yet received, whatever its receiver's modification date.
+The first run (of any facility without a cursor yet) and a resync also ask Extensiv directly
+about every arrival pushed but not yet received, whatever its receiver's modification date.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import logging
 import time
 from collections.abc import Callable
 
-from arrival_rules import initial_since, later, overlap_start, receipt_for
+from arrival_rules import receipt_for
 
 from connector_common.direction import RunCounts
 from extensiv.errors import NotFound
 from extensiv.models import OrderStatus, Receiver, ReceiverType
 from hub.arrivals import ArrivalRecord, ArrivalRepository, ArrivalState
+from hub.extensiv_feed import ExtensivFeed, FacilityWindow
+from hub.locations import LocationRepository
 from hub.sync_state import SyncStateRepository
 
 logger = logging.getLogger(__name__)
@@ -40,35 +43,33 @@ class ReceiptPull:
         overlap_seconds: int = 86400,
         initial_lookback_seconds: int = 7 * 86400,
         clock: Callable[[], float] = time.time,
+        locations: LocationRepository | None = None,
     ) -> None:
         self.extensiv = extensiv
         self.arrivals = arrivals
         self.sync_state = sync_state
-        self.overlap_seconds = overlap_seconds
-        self.initial_lookback_seconds = initial_lookback_seconds
-        self.clock = clock
+        self.feed = ExtensivFeed(DIRECTION, sync_state, locations, overlap_seconds, initial_lookback_seconds, clock)
 
     def run(self, counts: RunCounts, resync: bool = False) -> None:
-        """One pass; the cursor moves only after every page was handled."""
-        cursor = self.sync_state.cursor(DIRECTION)
-        if cursor is None or resync:
+        """One pass; each facility's cursor moves only past the receivers that were handled."""
+        windows = self.feed.windows()
+        if resync or any(window.first_read for window in windows):
             self._check_open_arrivals(counts)
 
-        if cursor:
-            since = overlap_start(cursor, self.overlap_seconds)
-        else:
-            since = initial_since(self.clock(), self.initial_lookback_seconds)
-        newest = cursor
-        for receiver in self.extensiv.iter_receivers(modified_since=since, receiver_type=ReceiverType.NORMAL):
-            newest = later(newest, receiver.last_modified_date)
-            if receiver.is_return:
-                continue
-            counts.add("receivers_seen")
-            self.apply(receiver, counts)
+        self.feed.read(lambda window: self._read_facility(window, counts), windows=windows)
+        logger.info("receipts pulled", extra={"direction": DIRECTION, "counts": counts.values})
 
-        if newest and newest != cursor:
-            self.sync_state.advance_cursor(DIRECTION, newest)
-        logger.info("receipts pulled", extra={"direction": DIRECTION, "since": since, "cursor": newest})
+    def _read_facility(self, window: FacilityWindow, counts: RunCounts) -> None:
+        receivers = self.extensiv.iter_receivers(
+            modified_since=window.since,
+            receiver_type=ReceiverType.NORMAL,
+            facility_id=window.extensiv_facility_id,
+        )
+        for receiver in receivers:
+            if not receiver.is_return:
+                counts.add("receivers_seen")
+                self.apply(receiver, counts)
+            window.processed(receiver.last_modified_date)
 
     def apply(self, receiver: Receiver, counts: RunCounts, arrival: ArrivalRecord | None = None) -> None:
         """Record one receiver's outcome against its arrival, if it is one of the hub's."""

@@ -87,6 +87,8 @@ def run_push() -> dict[str, int]:
         finally:
             for latency in push.latencies:
                 metrics.add_metric(name="TrackingPushLatency", unit=MetricUnit.Seconds, value=latency)
+            for latency in push.ship_latencies:
+                metrics.add_metric(name="ShipToTrackingLatency", unit=MetricUnit.Seconds, value=latency)
 
     return run_direction(PUSH, settings.push_fulfillments, sync_state, work)
 
@@ -118,6 +120,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         results[direction] = counts
         for name, value in counts.items():
             metrics.add_metric(name=f"{METRIC_PREFIXES[direction]}_{name}", unit=MetricUnit.Count, value=value)
+        if direction == PUSH:
+            # Held packages are counted per reason; their sum is the one line a dashboard shows.
+            held = sum(value for name, value in counts.items() if name.startswith("held_"))
+            metrics.add_metric(name="FulfillmentPush_held", unit=MetricUnit.Count, value=held)
     if first_error is not None:
         raise first_error
     return results

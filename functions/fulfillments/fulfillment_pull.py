@@ -1,5 +1,8 @@
 """Extensiv -> hub: shipped orders since the cursor, recorded with carrier, tracking and packages.
 
+The orders are read facility by facility, each with its own cursor (hub.extensiv_feed): Extensiv
+dates are naive and in each facility's zone, so one cursor would hide a facility's later shipments.
+
 Only Extensiv orders whose reference is a hub order are the connector's (the TikTok order id
 is the Extensiv `referenceNum`; a warehouse split adds `-<n>`). An order counts as shipped
 when it is closed with status Closed (reference/extensiv.md §3.4). Cancelled Extensiv orders
@@ -18,7 +21,9 @@ from connector_common.direction import RunCounts
 from extensiv.client import ORDER_DETAIL
 from extensiv.models import ExtensivOrder
 from hub.errors import HubError, TransitionRejected
-from hub.fulfillments import FulfillmentRepository, extensiv_since, later_cursor, reference_candidates
+from hub.extensiv_feed import ExtensivFeed, FacilityWindow
+from hub.fulfillments import FulfillmentRepository, reference_candidates
+from hub.locations import LocationRepository
 from hub.orders import OrderRecord, OrderRepository, OrderState
 from hub.skus import SkuRepository
 from hub.sync_state import SyncStateRepository
@@ -41,39 +46,38 @@ class FulfillmentPull:
         overlap_seconds: int = 7200,
         initial_lookback_seconds: int = 3 * 86400,
         clock: Callable[[], float] = time.time,
+        locations: LocationRepository | None = None,
     ) -> None:
         self.extensiv = extensiv
         self.orders = orders
         self.fulfillments = fulfillments
         self.skus = skus
         self.sync_state = sync_state
-        self.overlap_seconds = overlap_seconds
-        self.initial_lookback_seconds = initial_lookback_seconds
-        self.clock = clock
+        self.feed = ExtensivFeed(DIRECTION, sync_state, locations, overlap_seconds, initial_lookback_seconds, clock)
 
     def run(self, counts: RunCounts) -> None:
-        cursor = self.sync_state.cursor(DIRECTION)
-        since = extensiv_since(cursor, self.overlap_seconds, self.initial_lookback_seconds, self.clock())
-        newest = cursor
-        failed = False
+        self.feed.read(lambda window: self._read_facility(window, counts))
+        logger.info("fulfillment pull done", extra=counts.values)
 
+    def _read_facility(self, window: FacilityWindow, counts: RunCounts) -> None:
         # Orders arrive oldest change first; the cursor stops before the first one that failed,
         # so the next pass reads it again (what was recorded meanwhile is skipped).
-        for order in self.extensiv.iter_orders_modified_since(since, detail=ORDER_DETAIL):
+        orders = self.extensiv.iter_orders_modified_since(
+            window.since, detail=ORDER_DETAIL, facility_id=window.extensiv_facility_id
+        )
+        for order in orders:
             counts.add("extensiv_orders_read")
             try:
                 self._take(order, counts)
             except HubError:
                 counts.add("failed")
-                failed = True
-                logger.exception("shipment not recorded", extra={"extensiv_order_id": order.order_id})
+                window.failed()
+                logger.exception(
+                    "shipment not recorded",
+                    extra={"extensiv_order_id": order.order_id, "facility_id": window.facility_id},
+                )
                 continue
-            if not failed:
-                newest = later_cursor(newest, order.last_modified_date)
-
-        if newest and newest != cursor:
-            self.sync_state.advance_cursor(DIRECTION, newest)
-        logger.info("fulfillment pull done", extra={"cursor": newest, "since": since, **counts.values})
+            window.processed(order.last_modified_date)
 
     def _take(self, order: ExtensivOrder, counts: RunCounts) -> None:
         if not order.is_shipped:

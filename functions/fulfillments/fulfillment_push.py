@@ -107,6 +107,8 @@ class FulfillmentPush:
         self.recheck_held_after_seconds = recheck_held_after_seconds
         self.clock = clock
         self.latencies: list[float] = []
+        # Seconds from the Extensiv ship date to the tracking on TikTok, per pushed package.
+        self.ship_latencies: list[float] = []
         self._providers: dict[str, list[ShippingProvider]] = {}
         self._overrides: dict[str, CarrierOverride | None] = {}
 
@@ -261,6 +263,9 @@ class FulfillmentPush:
         counts.add("packages_pushed")
         if record.pulled_at is not None and record.pushed_at is not None:
             self.latencies.append(max(0.0, record.pushed_at - record.pulled_at))
+        shipped_at = ship_date_epoch(record.ship_date)
+        if shipped_at is not None and record.pushed_at is not None:
+            self.ship_latencies.append(max(0.0, record.pushed_at - shipped_at))
         logger.info(
             "package marked shipped on TikTok",
             extra={
@@ -400,3 +405,19 @@ def _age_seconds(stamp: str | None, now: float) -> float:
         return float("inf")
     parsed = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
     return now - parsed
+
+
+def ship_date_epoch(ship_date: str | None) -> float | None:
+    """An Extensiv ship date as seconds since the epoch, read as UTC; None when absent or unreadable.
+
+    NOTE: Extensiv dates carry no time zone and may be the facility's own time (reference/extensiv.md
+    §8.6), so a latency measured from it is off by the facility's UTC offset (a US facility reads
+    hours high); TrackingPushLatency, measured from the pull, is exact.
+    """
+    if not ship_date:
+        return None
+    try:
+        parsed = datetime.fromisoformat(ship_date)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()

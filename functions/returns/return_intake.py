@@ -113,7 +113,7 @@ class ReturnIntake:
 
         # A return that failed after its claim is found again by the sweep, so the cursor moves.
         self.sync_state.advance_cursor(DIRECTION, str(max(cursor, until)))
-        logger.info("return intake done", extra={"cursor": until, **counts.values})
+        logger.info("return intake done", extra={"cursor": until, "counts": counts.values})
 
     def process_order(self, order_id: str, counts: RunCounts) -> None:
         """A return webhook named this order: read its returns from TikTok and process each."""

@@ -1,8 +1,9 @@
 """Extensiv return receipts -> hub -> the TikTok return moved forward as its state allows.
 
-Return receivers changed since the cursor are read back (with an overlap: Extensiv dates
-carry no time zone). A closed receiver is what the warehouse counted; its quantities are
-recorded against the return once, with the variance per SKU. Then every received return is
+Return receivers changed since the cursor are read back facility by facility, each facility
+with its own cursor and overlap (Extensiv dates carry no time zone and are in each facility's
+zone; see hub.extensiv_feed). A closed receiver is what the warehouse counted; its quantities
+are recorded against the return once, with the variance per SKU. Then every received return is
 looked up on TikTok again and answered: approved when everything came back and the buyer's
 parcel is registered, held for the operator when anything is missing or unexpected (never
 rejected by the connector), left waiting while TikTok has not caught up.
@@ -17,7 +18,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from return_rules import (
     ReceiptAction,
@@ -29,8 +29,10 @@ from return_rules import (
 )
 
 from connector_common.direction import RunCounts
-from extensiv.models import OrderStatus, Receiver, ReceiverType, parse_extensiv_datetime
+from extensiv.models import OrderStatus, Receiver, ReceiverType
 from hub.errors import TransitionRejected
+from hub.extensiv_feed import ExtensivFeed, FacilityWindow
+from hub.locations import LocationRepository
 from hub.returns import ReturnHoldReason, ReturnRecord, ReturnRepository, ReturnState, approval_key
 from hub.sync_state import SyncStateRepository
 from tiktok_shop.errors import NotFound, RateLimited, TikTokServerError, TikTokUnavailable, ValidationFailed
@@ -61,29 +63,35 @@ class ReturnReceipts:
         sync_state: SyncStateRepository,
         settings: ReceiptSettings,
         clock: Callable[[], float] = time.time,
+        locations: LocationRepository | None = None,
     ) -> None:
         self.returns = returns
         self.tiktok = tiktok
         self.extensiv = extensiv
         self.sync_state = sync_state
         self.settings = settings
-        self.clock = clock
+        self.feed = ExtensivFeed(
+            DIRECTION, sync_state, locations, settings.overlap_seconds, settings.initial_lookback_seconds, clock
+        )
 
     def run(self, counts: RunCounts, resync: bool = False) -> None:
-        """One scheduled pass: record new receipts, then answer TikTok for every received return."""
-        stored = None if resync else self.sync_state.cursor(DIRECTION)
-        since = self._since(stored)
-        newest = stored
+        """One scheduled pass: record new receipts, then answer TikTok for every received return.
 
-        for receiver in self.extensiv.iter_receivers(modified_since=since, receiver_type=ReceiverType.RETURN):
+        `resync` reads every facility again from the initial lookback."""
+        self.feed.read(lambda window: self._read_facility(window, counts), resync=resync)
+        self.answer_on_tiktok(counts)
+        logger.info("return receipts done", extra=counts.values)
+
+    def _read_facility(self, window: FacilityWindow, counts: RunCounts) -> None:
+        receivers = self.extensiv.iter_receivers(
+            modified_since=window.since,
+            receiver_type=ReceiverType.RETURN,
+            facility_id=window.extensiv_facility_id,
+        )
+        for receiver in receivers:
             counts.add("receivers_seen")
             self.record(receiver, counts)
-            newest = _later(newest, receiver.last_modified_date)
-        self.answer_on_tiktok(counts)
-
-        if newest and newest != stored:
-            self.sync_state.advance_cursor(DIRECTION, newest)
-        logger.info("return receipts done", extra={"cursor": newest, **counts.values})
+            window.processed(receiver.last_modified_date)
 
     def record(self, receiver: Receiver, counts: RunCounts) -> ReturnRecord | None:
         """Record a closed (or cancelled) return receiver against its TikTok return."""
@@ -238,32 +246,6 @@ class ReturnReceipts:
             for ret in self.tiktok.iter_returns(order_ids=batch):
                 current[ret.return_id] = ret
         return current
-
-    def _since(self, cursor: str | None) -> str:
-        """The naive date-time to read from: the cursor minus the overlap, or the first lookback."""
-        moment = parse_extensiv_datetime(cursor) if cursor else None
-        if moment is None:
-            start = datetime.fromtimestamp(self.clock(), UTC).replace(tzinfo=None)
-            moment = start - timedelta(seconds=self.settings.initial_lookback_seconds)
-            return moment.isoformat(timespec="seconds")
-        # NOTE: reference/extensiv.md §8.6: dates carry no time zone and may be in facility
-        # time; the overlap spans the US zones, and what was recorded already is skipped.
-        return (moment.replace(tzinfo=None) - timedelta(seconds=self.settings.overlap_seconds)).isoformat(
-            timespec="seconds"
-        )
-
-
-def _later(current: str | None, candidate: str | None) -> str | None:
-    """The later of two raw Extensiv date-times (kept as sent, for the cursor)."""
-    if candidate is None:
-        return current
-    candidate_at = parse_extensiv_datetime(candidate)
-    current_at = parse_extensiv_datetime(current) if current else None
-    if candidate_at is None:
-        return current
-    if current_at is None or candidate_at.replace(tzinfo=None) > current_at.replace(tzinfo=None):
-        return candidate
-    return current
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

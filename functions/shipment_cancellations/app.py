@@ -27,6 +27,8 @@ tracer = Tracer()
 metrics = Metrics()
 
 METRIC_PREFIXES = {WAREHOUSE: "WarehouseCancellations", BUYER: "BuyerCancellations"}
+# Run values that are durations, not counts: TikTok cancellation -> Extensiv cancel.
+LATENCY_METRICS = {"cancel_latency_s": "BuyerCancellationLatency"}
 
 
 class Runtime:
@@ -104,6 +106,9 @@ def run_for_orders(order_ids: list[str]) -> dict[str, Any]:
 def emit(direction: str, counts: dict[str, int]) -> None:
     metrics.add_metric(name=f"{METRIC_PREFIXES[direction]}_runs", unit=MetricUnit.Count, value=1)
     for name, value in counts.items():
+        if name in LATENCY_METRICS:
+            metrics.add_metric(name=LATENCY_METRICS[name], unit=MetricUnit.Seconds, value=value)
+            continue
         metrics.add_metric(name=f"{METRIC_PREFIXES[direction]}_{name}", unit=MetricUnit.Count, value=value)
 
 

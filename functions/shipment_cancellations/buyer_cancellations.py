@@ -98,7 +98,7 @@ class BuyerCancellations:
 
         if newest != cursor:
             self.sync_state.advance_cursor(DIRECTION, str(newest))
-        logger.info("buyer cancellations done", extra={"cursor": newest, **counts.values})
+        logger.info("buyer cancellations done", extra={"cursor": newest, "counts": counts.values})
 
     def handle_orders(self, order_ids: Iterable[str], counts: RunCounts) -> None:
         """The fast path for orders a webhook named: their cancellations, now."""
@@ -144,6 +144,7 @@ class BuyerCancellations:
         if outcome == Stop.SHIPPED:
             self._too_late(cancellation, record, "the Extensiv order is closed (shipped)", counts)
             return
+        self._note_latency(outcome, cancellation, counts)
         self._mark_cancelled(record, CancelledBy.BUYER, cancellation.cancel_id, counts)
         self._approve(cancellation, record, counts)
 
@@ -168,6 +169,7 @@ class BuyerCancellations:
         if outcome == Stop.SHIPPED:
             self._too_late(cancellation, record, "the Extensiv order is closed (shipped)", counts, answer=False)
             return
+        self._note_latency(outcome, cancellation, counts)
         self._mark_cancelled(record, cancelled_by_role(cancellation.role), cancellation.cancel_id, counts)
 
     def _stop_shipment(self, record: OrderRecord, cancellation: Cancellation) -> Stop:
@@ -197,6 +199,13 @@ class BuyerCancellations:
                 extra={"order_id": record.order_id, "extensiv_order_id": part.order_id},
             )
         return Stop.CANCELLED
+
+    def _note_latency(self, outcome: Stop, cancellation: Cancellation, counts: RunCounts) -> None:
+        """The run's longest wait from the TikTok cancellation to the Extensiv cancel, in `cancel_latency_s`."""
+        if outcome != Stop.CANCELLED or not cancellation.create_time:
+            return
+        latency = max(0, int(self.clock()) - cancellation.create_time)
+        counts.values["cancel_latency_s"] = max(latency, counts["cancel_latency_s"])
 
     def _mark_cancelled(self, record: OrderRecord, by: CancelledBy, cancel_id: str, counts: RunCounts) -> None:
         try:

@@ -1,7 +1,8 @@
 """Extensiv -> hub -> TikTok: an order the warehouse cancelled is cancelled on TikTok.
 
-Reads the Extensiv orders changed since its own cursor, with an overlap window (Extensiv
-dates carry no time zone, reference/extensiv.md §8.6). A cancelled one that is the
+Reads the Extensiv orders changed since its own cursors, facility by facility with an overlap
+window each (Extensiv dates carry no time zone and are in each facility's zone,
+reference/extensiv.md §8.6; see hub.extensiv_feed). A cancelled one that is the
 connector's, and that the connector did not cancel itself for a TikTok cancellation, is
 marked cancelled in the hub (`cancelled_by_warehouse`), then on TikTok:
 - nothing when TikTok has it cancelled (or a seller cancellation open) already;
@@ -22,7 +23,9 @@ from cancel_reasons import DONE_STATUSES, PENDING, approve_key, is_buyer_request
 from connector_common.direction import RunCounts
 from extensiv.models import ExtensivOrder
 from hub.errors import HubError, TransitionRejected
-from hub.fulfillments import extensiv_since, later_cursor, reference_candidates
+from hub.extensiv_feed import ExtensivFeed, FacilityWindow
+from hub.fulfillments import reference_candidates
+from hub.locations import LocationRepository
 from hub.orders import CancelledBy, OrderRecord, OrderRepository, OrderState
 from hub.sync_state import SyncStateRepository
 from tiktok_shop.errors import TikTokShopError, ValidationFailed
@@ -52,41 +55,38 @@ class WarehouseCancellations:
         overlap_seconds: int = 7200,
         initial_lookback_seconds: int = 3 * 86400,
         clock: Callable[[], float] = time.time,
+        locations: LocationRepository | None = None,
     ) -> None:
         self.extensiv = extensiv
         self.tiktok = tiktok
         self.orders = orders
         self.sync_state = sync_state
         self.region = region
-        self.overlap_seconds = overlap_seconds
-        self.initial_lookback_seconds = initial_lookback_seconds
-        self.clock = clock
+        self.feed = ExtensivFeed(DIRECTION, sync_state, locations, overlap_seconds, initial_lookback_seconds, clock)
 
     def run(self, counts: RunCounts) -> None:
-        cursor = self.sync_state.cursor(DIRECTION)
-        since = extensiv_since(cursor, self.overlap_seconds, self.initial_lookback_seconds, self.clock())
-        newest = cursor
-        failed = False
+        self.feed.read(lambda window: self._read_facility(window, counts))
+        logger.info("warehouse cancellations done", extra=counts.values)
 
+    def _read_facility(self, window: FacilityWindow, counts: RunCounts) -> None:
         # The cursor stops before the first order that failed, so the next pass reads it again.
-        for order in self.extensiv.iter_orders_modified_since(since, detail=None):
+        orders = self.extensiv.iter_orders_modified_since(
+            window.since, detail=None, facility_id=window.extensiv_facility_id
+        )
+        for order in orders:
             counts.add("extensiv_orders_read")
             if order.is_canceled:
                 try:
                     self._propagate(order, counts)
                 except (HubError, TikTokShopError, OrderNotReadable):
                     counts.add("failed")
-                    failed = True
+                    window.failed()
                     logger.exception(
-                        "warehouse cancellation not propagated", extra={"extensiv_order_id": order.order_id}
+                        "warehouse cancellation not propagated",
+                        extra={"extensiv_order_id": order.order_id, "facility_id": window.facility_id},
                     )
                     continue
-            if not failed:
-                newest = later_cursor(newest, order.last_modified_date)
-
-        if newest and newest != cursor:
-            self.sync_state.advance_cursor(DIRECTION, newest)
-        logger.info("warehouse cancellations done", extra={"cursor": newest, "since": since, **counts.values})
+            window.processed(order.last_modified_date)
 
     def _propagate(self, extensiv_order: ExtensivOrder, counts: RunCounts) -> None:
         record = self._hub_order(extensiv_order.reference_num)

@@ -80,7 +80,7 @@ class OrderPoller:
         # Only after everything found is safely queued does the cursor move.
         self.sync_state.advance_cursor(DIRECTION, str(max(cursor, until)))
         self.sync_state.record_run(DIRECTION, report.counts())
-        logger.info("order poll done", extra={"cursor": until, **report.counts()})
+        logger.info("order poll done", extra={"cursor": until, "counts": report.counts()})
         return report
 
     def _from_tiktok(self, since: int, until: int, report: PollReport) -> Iterable[ShippingRequestMessage]:

@@ -103,4 +103,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     reply = webhook_intake.handle(raw_body_of(event), header(event, "Authorization"))
     metrics.add_dimension(name="direction", value="tiktok_webhooks")
     metrics.add_metric(name=f"Webhook{reply.status}", unit=MetricUnit.Count, value=1)
+    if reply.ingest_latency_s is not None:
+        metrics.add_metric(name="WebhookIngestLatency", unit=MetricUnit.Seconds, value=reply.ingest_latency_s)
     return reply.to_api_response()

@@ -8,6 +8,7 @@ webhook, queue and Lambda functions, with the demo's injected faults.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -35,12 +36,14 @@ class FinishedRun:
     secrets: list[str] = field(default_factory=list)
     personal_data: list[str] = field(default_factory=list)
     placed: list[tuple[str, str]] = field(default_factory=list)
+    inventory_updates_on_unchanged_run: int = -1
     syncctl: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def collect_evidence(finished: FinishedRun):
     def inspect(demo: DemoRun) -> None:
         finished.placed = list(demo.placed)
+        finished.inventory_updates_on_unchanged_run = inventory_updates_of_one_more_run(demo)
         run_syncctl_against(demo, finished)
         functions = [
             logical_id for logical_id, (kind, _) in demo.stack.resources.items() if kind == "AWS::Lambda::Function"
@@ -76,6 +79,14 @@ def collect_evidence(finished: FinishedRun):
             finished.personal_data += [line for line in address.street_lines if len(line) > 4]
 
     return inspect
+
+
+def inventory_updates_of_one_more_run(demo: DemoRun) -> int:
+    """Run the inventory flow once more with nothing changed; count the updates TikTok received."""
+    requests.delete(f"{demo.tiktok_url}/_sandbox/requests", timeout=10).raise_for_status()
+    assert demo.stack.invoke("InventoryFunction", {"action": "run"}).ok
+    sent = requests.get(f"{demo.tiktok_url}/_sandbox/requests", timeout=10).json()["requests"]
+    return sum(1 for request in sent if request["path"].endswith("/inventory/update"))
 
 
 def run_syncctl_against(demo: DemoRun, finished: FinishedRun) -> None:
@@ -119,6 +130,7 @@ def finished() -> FinishedRun:
             patch.setenv(name, value)
         patch.delenv("AWS_PROFILE", raising=False)
         run.summary = run_demo(duration=60, seed=7, stop=lambda: False, before_shutdown=collect_evidence(run))
+    logging.getLogger(__name__).warning("summary: %s", json.dumps(run.summary))  # shown when a test fails
     return run
 
 
@@ -204,3 +216,34 @@ def test_syncctl_doctor_says_which_link_routed_a_sent_order(finished):
     report = json.dumps(syncctl_json(finished, "doctor_plain", ok_codes=(0, 1)))
 
     assert "routed_by_link" in report
+
+
+def test_shipped_orders_carry_their_tracking_on_tiktok(finished):
+    summary = finished.summary
+    assert summary["shipped"] >= 1
+    assert summary["tracking_on_tiktok"] == summary["shipped"]
+    assert summary["shipped_without_tracking_on_tiktok"] == []
+
+
+def test_stock_reaches_the_linked_warehouses_and_an_unchanged_run_sends_nothing(finished):
+    assert finished.summary["inventory_mismatches"] == 0
+    assert finished.inventory_updates_on_unchanged_run == 0
+
+
+def test_cancellations_cross_in_both_directions_and_late_ones_are_recorded(finished):
+    summary = finished.summary
+    assert summary["cancelled_by_buyer"] >= 1
+    assert summary["cancelled_by_warehouse"] >= 1
+    assert summary["too_late_to_cancel"] >= 1
+
+
+def test_returns_become_expected_returns_in_extensiv(finished):
+    assert finished.summary["returns_to_extensiv"] >= 1
+
+
+def test_catalog_push_arrival_and_receipt_with_its_shortfall(finished):
+    summary = finished.summary
+    assert summary["products_pushed"] >= 1
+    assert summary["arrivals_pushed"] == 1
+    assert summary["receipts_pulled"] == 1
+    assert summary["receipt_variance_units"] == 1

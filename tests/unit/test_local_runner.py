@@ -37,6 +37,7 @@ def test_demo_plan_of_a_one_minute_run_has_every_kind_of_order():
         "cancel_in_hold",
         "cancel_after_handoff",
         "cancel_too_late",
+        "warehouse_cancels",
     }
 
 

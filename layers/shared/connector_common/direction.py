@@ -44,8 +44,9 @@ def run_direction(
         work(counts)
     except Exception as exc:
         sync_state.record_run(direction, counts.values, error=f"{type(exc).__name__}: {exc}")
-        logger.exception("direction run failed", extra={"direction": direction, **counts.values})
+        logger.exception("direction run failed", extra={"direction": direction, "counts": counts.values})
         raise
     sync_state.record_run(direction, counts.values)
-    logger.info("direction run done", extra={"direction": direction, **counts.values})
+    # Counts are nested: a count may be named like a LogRecord attribute ("created").
+    logger.info("direction run done", extra={"direction": direction, "counts": counts.values})
     return counts.values

@@ -105,8 +105,9 @@ class TikTokTokenKeeper:
         self.secret_id = secret_id
         self._lock = threading.Lock()
 
-    def current(self) -> TikTokCredentials:
-        return tiktok_credentials(self.secrets.get(self.secret_id))
+    def current(self, fresh: bool = False) -> TikTokCredentials:
+        """The credentials in the secret (`fresh` skips the read cache)."""
+        return tiktok_credentials(self.secrets.get(self.secret_id, fresh=fresh))
 
     def refresh(self, client: TikTokShopClient, expired: TikTokCredentials) -> TikTokCredentials:
         with self._lock:
@@ -175,6 +176,12 @@ class Platforms:
 
     @property
     def tiktok(self) -> TikTokShopClient:
+        if self._tiktok is not None and self._token_superseded(self._tiktok):
+            # NOTE: the token refresh function rotates the pair days before expiry, and whether the
+            # old access token keeps working is undocumented (reference/tiktok-shop.md §3.4): a
+            # warm client takes the stored pair once its secret read cache (max age) has expired.
+            logger.info("using the access token stored by the token refresh")
+            self._tiktok = None
         if self._tiktok is None:
             settings = self.platform_settings
             keeper = TikTokTokenKeeper(self.secrets, settings.tiktok_secret_arn)
@@ -193,6 +200,18 @@ class Platforms:
             )
             self._tiktok = client
         return self._tiktok
+
+    def _token_superseded(self, client: TikTokShopClient) -> bool:
+        """Whether the secret holds a later access token than the client uses."""
+        try:
+            stored = tiktok_credentials(self.secrets.get(self.platform_settings.tiktok_secret_arn))
+        except SecretUnavailable:
+            # The client in hand still works as well as it did: keep it, the next access re-reads.
+            return False
+        in_use = client.credentials
+        if not stored.access_token or stored.access_token == in_use.access_token:
+            return False
+        return (stored.access_token_expires_at or 0) >= (in_use.access_token_expires_at or 0)
 
     @property
     def extensiv(self) -> ExtensivClient:

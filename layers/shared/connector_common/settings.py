@@ -181,3 +181,15 @@ class ReturnSettings(PlatformSettings):
     # §8.6): each receipt pull re-reads this far behind its cursor, enough to span US zones.
     return_receipt_overlap_seconds: int = Field(default=12 * 3600, ge=0)
     return_receipt_initial_lookback_seconds: int = Field(default=7 * 86400, gt=0)
+
+
+class TokenRefreshSettings(PlatformSettings):
+    """The TikTok token refresh: renew the seller's access token before it expires."""
+
+    # The function runs every hour: a window of a day leaves many runs to retry a failed refresh
+    # before the 7-day access token (reference/tiktok-shop.md §3.4) runs out.
+    tiktok_token_refresh_window_seconds: int = Field(default=86400, ge=7200)
+
+
+class HealthSettings(HubSettings):
+    """The health check: how long ago each direction last ran successfully, from the hub."""

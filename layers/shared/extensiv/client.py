@@ -64,6 +64,10 @@ JSON_BODY = "application/json; charset=utf-8"
 ORDER_DETAIL = "OrderItems,Packages"
 RECEIVER_DETAIL = "ReceiveItems"
 CUSTOMER_SCOPE = "readOnly.customerIdentifier.id"
+# NOTE: reference/extensiv.md §3.3 [H] lists this property for scoping orders by facility
+# (airbyte). Receivers carry the same `readOnly.facilityIdentifier` (§7.2 [H]), but no source
+# shows it used in a receivers rql [M]: the sandbox accepts it; verify with real credentials.
+FACILITY_SCOPE = "readOnly.facilityIdentifier.id"
 LAST_MODIFIED = "readOnly.lastModifiedDate"
 
 _PAGING = frozenset({"pgsiz", "pgnum", "rql", "sort"})
@@ -306,16 +310,20 @@ class ExtensivClient:
         since: str,
         detail: str | None = ORDER_DETAIL,
         page_size: int | None = None,
+        facility_id: int | None = None,
     ) -> Iterator[ExtensivOrder]:
-        """The customer's orders with `lastModifiedDate >= since`, oldest change first.
+        """The customer's orders with `lastModifiedDate >= since`, oldest change first; with
+        `facility_id`, only that facility's.
 
         `since` is a naive date-time string as Extensiv returns it (reference §8.6); the
         comparison is inclusive, so callers de-duplicate by order id and modification date.
+        Dates are in each facility's own zone, so a cursor is only comparable within one facility.
         """
         query = {
             "rql": rql.all_of(
                 rql.equals(CUSTOMER_SCOPE, self._credentials.customer_id),
                 rql.at_least(LAST_MODIFIED, _naive(since)),
+                _facility_scope(facility_id),
             ),
             # NOTE: offset paging over a changing set needs a stable order (reference §8.4).
             "sort": f"{LAST_MODIFIED},readOnly.orderId",
@@ -477,14 +485,16 @@ class ExtensivClient:
         receiver_type: ReceiverType | None = None,
         detail: str | None = RECEIVER_DETAIL,
         page_size: int | None = None,
+        facility_id: int | None = None,
     ) -> Iterator[Receiver]:
-        """The customer's receivers, optionally changed since a naive date-time and of one type
-        (`ReceiverType.RETURN` for returns)."""
+        """The customer's receivers, optionally changed since a naive date-time, of one type
+        (`ReceiverType.RETURN` for returns) and in one facility."""
         clauses = [rql.equals(CUSTOMER_SCOPE, self._credentials.customer_id)]
         query: dict[str, Any] = {"detail": detail}
         if modified_since is not None:
             clauses.append(rql.at_least(LAST_MODIFIED, _naive(modified_since)))
             query["sort"] = f"{LAST_MODIFIED},readOnly.receiverId"
+        clauses.append(_facility_scope(facility_id))
         if receiver_type is not None:
             query["receivertype"] = int(receiver_type)
         query["rql"] = rql.all_of(*clauses)
@@ -705,6 +715,15 @@ def _naive(value: str) -> str:
     if parsed.tzinfo is not None:
         raise ValueError("Extensiv date-times carry no time zone; pass the naive string it returned")
     return value
+
+
+def _facility_scope(facility_id: int | None) -> str:
+    """The rql clause keeping one facility's records; empty (no clause) for None."""
+    if facility_id is None:
+        return ""
+    if isinstance(facility_id, bool) or not isinstance(facility_id, int) or facility_id <= 0:
+        raise ValueError(f"a facility id is a positive integer, not {facility_id!r}")
+    return rql.equals(FACILITY_SCOPE, facility_id)
 
 
 def _is_reference_or_split(candidate: str, reference_num: str) -> bool:

@@ -14,14 +14,14 @@ listed on gsi1 (`ARRIVALSTATE#<state>`), every arrival on gsi2 (`KIND#arrival`).
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from hub.errors import HubError, TransitionRejected
-from hub.table import HubTable, iso_now, plain, to_decimal
+from hub.table import HubTable, iso_now, record_from_item, to_decimal
+from hub.transitions import Transitions
 
 KIND = "KIND#arrival"
 STATE_INDEX_PREFIX = "ARRIVALSTATE#"
@@ -181,13 +181,15 @@ class ArrivalRecord:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ArrivalRecord:
-        fields = {name: item.get(name) for name in cls.__dataclass_fields__ if name not in ("lines", "receipt")}
-        fields["state"] = ArrivalState(item["state"])
-        fields["facility_id"] = str(item["facility_id"])
         lines = item.get("lines") or []
-        fields["lines"] = tuple(ArrivalLine(row["sku"], int(row["quantity"]), row.get("extensiv_sku")) for row in lines)
-        fields["receipt"] = _receipt_from(item.get("receipt"))
-        return cls(**fields)
+        return record_from_item(
+            cls,
+            item,
+            state=ArrivalState(item["state"]),
+            facility_id=str(item["facility_id"]),
+            lines=tuple(ArrivalLine(row["sku"], int(row["quantity"]), row.get("extensiv_sku")) for row in lines),
+            receipt=_receipt_from(item.get("receipt")),
+        )
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,8 @@ class ArrivalRepository:
 
     def __init__(self, hub: HubTable) -> None:
         self.hub = hub
+        # The sort key on gsi1 is the arrival id, written once by `create`.
+        self._transitions = Transitions(hub, "arrival", STATE_INDEX_PREFIX, sort_by_change=False)
 
     def get(self, arrival_id: str) -> ArrivalRecord | None:
         item = self.hub.get(**arrival_key(arrival_id))
@@ -271,53 +275,20 @@ class ArrivalRepository:
         Raises TransitionRejected when it was pushed (or further) already, or while another
         invocation holds an unexpired lease.
         """
-        now = self.hub.clock()
-        token = uuid.uuid4().hex
-        with self.hub.translated("claim arrival"):
-            response = self.hub.table.update_item(
-                Key=arrival_key(arrival_id),
-                UpdateExpression=(
-                    "SET #state = :submitting, claim_token = :token, lease_until = :lease,"
-                    " updated_at = :stamp, gsi1pk = :gsi1pk"
-                ),
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (#state IN (:new, :held)"
-                    " OR (#state = :submitting AND lease_until < :now))"
-                ),
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":submitting": ArrivalState.SUBMITTING.value,
-                    ":new": ArrivalState.NEW.value,
-                    ":held": ArrivalState.HELD.value,
-                    ":token": token,
-                    ":lease": to_decimal(now + lease_seconds),
-                    ":now": to_decimal(now),
-                    ":stamp": iso_now(self.hub.clock),
-                    ":gsi1pk": f"{STATE_INDEX_PREFIX}{ArrivalState.SUBMITTING.value}",
-                },
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        old = response["Attributes"]
-        previous = ArrivalState(old["state"])
-        claimed = {**plain(old), "state": ArrivalState.SUBMITTING.value, "claim_token": token}
-        record = ArrivalRecord.from_item({**claimed, "lease_until": now + lease_seconds})
-        return ArrivalClaim(arrival_id, token, previous, record)
+        lease = self._transitions.claim(
+            arrival_key(arrival_id),
+            arrival_id,
+            ArrivalState.SUBMITTING,
+            (ArrivalState.NEW, ArrivalState.HELD),
+            lease_seconds,
+        )
+        claimed = {**lease.previous, "state": ArrivalState.SUBMITTING.value, "claim_token": lease.token}
+        record = ArrivalRecord.from_item({**claimed, "lease_until": lease.until})
+        return ArrivalClaim(arrival_id, lease.token, ArrivalState(lease.previous_state), record)
 
     def release(self, claim: ArrivalClaim, error: str) -> None:
         """Give a claim back after a failure; the arrival stays `submitting` so the next try asks Extensiv first."""
-        with self.hub.translated("release arrival claim"):
-            self.hub.table.update_item(
-                Key=arrival_key(claim.arrival_id),
-                UpdateExpression="SET lease_until = :zero, last_error = :error, updated_at = :stamp",
-                ConditionExpression="claim_token = :token",
-                ExpressionAttributeValues={
-                    ":zero": 0,
-                    ":error": error[:500],
-                    ":token": claim.token,
-                    ":stamp": iso_now(self.hub.clock),
-                },
-            )
+        self._transitions.release(arrival_key(claim.arrival_id), claim.token, error)
 
     def mark_pushed(
         self,
@@ -430,44 +401,10 @@ class ArrivalRepository:
         removes: tuple[str, ...] = (),
         audit: tuple[str, dict[str, Any]] | None = None,
     ) -> ArrivalRecord:
-        assignments = ["#state = :new_state", "updated_at = :stamp", "gsi1pk = :gsi1pk"]
-        expression_values = {
-            **values,
-            ":new_state": state.value,
-            ":stamp": iso_now(self.hub.clock),
-            ":gsi1pk": f"{STATE_INDEX_PREFIX}{state.value}",
-        }
-        # Every attribute goes through a name placeholder: several (lines, receipt) are DynamoDB
-        # reserved words.
-        names = {"#state": "state"}
-        to_remove = [*removes, *(name for name, value in sets.items() if value is None)]
-        for index, (name, value) in enumerate(sets.items()):
-            if value is None:
-                continue
-            names[f"#v{index}"] = name
-            assignments.append(f"#v{index} = :v{index}")
-            expression_values[f":v{index}"] = value
-        removed = []
-        for index, name in enumerate(sorted(set(to_remove))):
-            names[f"#r{index}"] = name
-            removed.append(f"#r{index}")
-        expression = "SET " + ", ".join(assignments)
-        if removed:
-            expression += " REMOVE " + ", ".join(removed)
-        with self.hub.translated(f"arrival -> {state.value}"):
-            response = self.hub.table.update_item(
-                Key=arrival_key(arrival_id),
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=expression_values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        if audit:
-            event, details = audit
-            self.hub.put_audit(arrival_key(arrival_id)["pk"], event, details)
-        return ArrivalRecord.from_item(plain(response["Attributes"]))
+        item = self._transitions.change(
+            arrival_key(arrival_id), arrival_id, condition, values, state=state, sets=sets, removes=removes, audit=audit
+        )
+        return ArrivalRecord.from_item(item)
 
 
 def arrival_counts(hub: HubTable) -> dict[str, int]:

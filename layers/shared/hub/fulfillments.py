@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from hub.errors import TransitionRejected
-from hub.table import HubTable, iso_now, plain, to_decimal
+from hub.table import HubTable, iso_now, plain, record_from_item, to_decimal
+from hub.transitions import Transitions
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +113,7 @@ class ShipmentRecord:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ShipmentRecord:
-        fields = {name: item.get(name) for name in cls.__dataclass_fields__}
-        fields["package_ids"] = list(item.get("package_ids") or [])
-        return cls(**fields)
+        return record_from_item(cls, item, package_ids=list(item.get("package_ids") or []))
 
 
 @dataclass(frozen=True)
@@ -148,12 +146,14 @@ class PackageRecord:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> PackageRecord:
-        fields = {name: item.get(name) for name in cls.__dataclass_fields__}
-        fields["state"] = PackageState(item["state"])
-        fields["lines"] = [PackageLine.from_item(line) for line in item.get("lines") or []]
-        fields["line_problems"] = list(item.get("line_problems") or [])
-        fields["order_line_item_ids"] = list(item.get("order_line_item_ids") or [])
-        return cls(**fields)
+        return record_from_item(
+            cls,
+            item,
+            state=PackageState(item["state"]),
+            lines=[PackageLine.from_item(line) for line in item.get("lines") or []],
+            line_problems=list(item.get("line_problems") or []),
+            order_line_item_ids=list(item.get("order_line_item_ids") or []),
+        )
 
     @property
     def units(self) -> int:
@@ -209,6 +209,7 @@ class FulfillmentRepository:
 
     def __init__(self, hub: HubTable) -> None:
         self.hub = hub
+        self._transitions = Transitions(hub, "package", "FULFILLMENT#")
 
     # --- pull side ------------------------------------------------------------------------
 
@@ -288,7 +289,7 @@ class FulfillmentRepository:
             "state": PackageState.PENDING.value,
             "pulled_at": to_decimal(self.hub.clock()),
             "updated_at": stamp,
-            **_state_index(PackageState.PENDING, stamp, order_id, package_id),
+            **self._transitions.index(PackageState.PENDING, stamp, _index_id(order_id, package_id)),
         }
         try:
             with self.hub.translated("record package"):
@@ -381,58 +382,25 @@ class FulfillmentRepository:
 
         Raises TransitionRejected when it is pushed already, or while another claim's lease runs.
         """
-        now = self.hub.clock()
-        token = uuid.uuid4().hex
-        stamp = iso_now(self.hub.clock)
-        with self.hub.translated("claim package"):
-            response = self.hub.table.update_item(
-                Key=package_key(order_id, package_id),
-                UpdateExpression=(
-                    "SET #state = :pushing, claim_token = :token, lease_until = :lease, updated_at = :stamp,"
-                    " gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
-                ),
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (#state IN (:pending, :held)"
-                    " OR (#state = :pushing AND lease_until < :now))"
-                ),
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":pushing": PackageState.PUSHING.value,
-                    ":pending": PackageState.PENDING.value,
-                    ":held": PackageState.HELD.value,
-                    ":token": token,
-                    ":lease": to_decimal(now + lease_seconds),
-                    ":now": to_decimal(now),
-                    ":stamp": stamp,
-                    **_index_values(PackageState.PUSHING, stamp, order_id, package_id),
-                },
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        previous = plain(response["Attributes"])
+        lease = self._transitions.claim(
+            package_key(order_id, package_id),
+            _index_id(order_id, package_id),
+            PackageState.PUSHING,
+            (PackageState.PENDING, PackageState.HELD),
+            lease_seconds,
+        )
         return PushClaim(
             order_id=order_id,
             package_id=package_id,
-            token=token,
-            previous_state=PackageState(previous["state"]),
-            order_line_item_ids=list(previous.get("order_line_item_ids") or []),
+            token=lease.token,
+            previous_state=PackageState(lease.previous_state),
+            order_line_item_ids=list(lease.previous.get("order_line_item_ids") or []),
         )
 
     def release(self, claim: PushClaim, error: str) -> None:
         """Give a claim back when the push's outcome is unknown: the package stays `pushing`, so
         whoever claims it next re-reads TikTok before pushing."""
-        with self.hub.translated("release package claim"):
-            self.hub.table.update_item(
-                Key=package_key(claim.order_id, claim.package_id),
-                UpdateExpression="SET lease_until = :zero, last_error = :error, updated_at = :stamp",
-                ConditionExpression="claim_token = :token",
-                ExpressionAttributeValues={
-                    ":zero": 0,
-                    ":error": _short(error),
-                    ":token": claim.token,
-                    ":stamp": iso_now(self.hub.clock),
-                },
-            )
+        self._transitions.release(package_key(claim.order_id, claim.package_id), claim.token, error)
 
     def unclaim(self, claim: PushClaim, error: str | None = None) -> PackageRecord:
         """Back to pending: TikTok shows the package was not applied, so a later push is safe."""
@@ -517,40 +485,18 @@ class FulfillmentRepository:
         sets: dict[str, Any],
         audit: tuple[str, dict[str, Any]] | None = None,
     ) -> PackageRecord:
-        stamp = iso_now(self.hub.clock)
-        assignments = ["updated_at = :stamp"]
-        expression_values: dict[str, Any] = {**values, ":stamp": stamp}
-        if state is not None:
-            assignments += ["#state = :new_state", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
-            expression_values[":new_state"] = state.value
-            expression_values.update(_index_values(state, stamp, order_id, package_id))
-        # Attribute names go through placeholders: some (`lines`) are DynamoDB reserved words.
-        names = {"#state": "state"}
-        removes = []
-        for index, (name, value) in enumerate(sets.items()):
-            names[f"#a{index}"] = name
-            if value is None or value == []:
-                removes.append(f"#a{index}")
-                continue
-            assignments.append(f"#a{index} = :v{index}")
-            expression_values[f":v{index}"] = value
-        expression = "SET " + ", ".join(assignments)
-        if removes:
-            expression += " REMOVE " + ", ".join(removes)
-        with self.hub.translated(f"package -> {state.value if state else 'update'}"):
-            response = self.hub.table.update_item(
-                Key=package_key(order_id, package_id),
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=expression_values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        if audit:
-            event, details = audit
-            self.hub.put_audit(f"ORDER#{order_id}", event, details)
-        return PackageRecord.from_item(plain(response["Attributes"]))
+        # An empty list is removed too: a package without problems or assigned lines keeps none.
+        sets = {name: None if value == [] else value for name, value in sets.items()}
+        item = self._transitions.change(
+            package_key(order_id, package_id),
+            _index_id(order_id, package_id),
+            condition,
+            values,
+            state=state,
+            sets=sets,
+            audit=audit,
+        )
+        return PackageRecord.from_item(item)
 
 
 class CarrierMappingRepository:
@@ -625,12 +571,9 @@ def _override(item: dict[str, Any]) -> CarrierOverride:
     )
 
 
-def _index_values(state: PackageState, stamp: str, order_id: str, package_id: str) -> dict[str, str]:
-    return {":gsi1pk": f"FULFILLMENT#{state.value}", ":gsi1sk": f"{stamp}#{order_id}#{package_id}"}
-
-
-def _state_index(state: PackageState, stamp: str, order_id: str, package_id: str) -> dict[str, str]:
-    return {"gsi1pk": f"FULFILLMENT#{state.value}", "gsi1sk": f"{stamp}#{order_id}#{package_id}"}
+def _index_id(order_id: str, package_id: str) -> str:
+    """What sorts a package among those of its state on gsi1, after the time of the change."""
+    return f"{order_id}#{package_id}"
 
 
 def _short(text: str | None) -> str | None:

@@ -11,13 +11,13 @@ invocations cannot both submit the same order.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from hub.errors import TransitionRejected
-from hub.table import HubTable, iso_now, plain, to_decimal
+from hub.table import HubTable, iso_now, plain, record_from_item, to_decimal
+from hub.transitions import Transitions
 
 
 class OrderState(StrEnum):
@@ -105,9 +105,7 @@ class OrderRecord:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> OrderRecord:
-        fields = {name: item.get(name) for name in cls.__dataclass_fields__}
-        fields["state"] = OrderState(item["state"])
-        return cls(**fields)
+        return record_from_item(cls, item, state=OrderState(item["state"]))
 
     @property
     def is_done(self) -> bool:
@@ -137,6 +135,7 @@ class OrderRepository:
 
     def __init__(self, hub: HubTable) -> None:
         self.hub = hub
+        self._transitions = Transitions(hub, "order", "ORDERSTATE#")
 
     def get(self, order_id: str) -> OrderRecord | None:
         item = self.hub.get(**order_key(order_id))
@@ -193,42 +192,15 @@ class OrderRepository:
         claim: Claim | None = None,
     ) -> OrderRecord:
         """Park an order with a reason an operator can read. Only open orders (or our claim) can be held."""
-        condition, values = _open_or_claimed(claim)
-        return self._transition(
-            order_id,
-            OrderState.HELD,
-            condition,
-            values,
-            sets={"reason": reason.value, "reason_detail": detail},
-            removes=("claim_token", "lease_until"),
-            audit=("held", {"reason": reason.value, "detail": detail}),
-        )
+        return self._leave_open(order_id, OrderState.HELD, "held", reason.value, detail, claim)
 
     def skip(self, order_id: str, reason: str, claim: Claim | None = None) -> OrderRecord:
         """Mark an order that is not the connector's to ship (fulfilled by TikTok, already shipped)."""
-        condition, values = _open_or_claimed(claim)
-        return self._transition(
-            order_id,
-            OrderState.SKIPPED,
-            condition,
-            values,
-            sets={"reason": reason, "reason_detail": None},
-            removes=("claim_token", "lease_until"),
-            audit=("skipped", {"reason": reason}),
-        )
+        return self._leave_open(order_id, OrderState.SKIPPED, "skipped", reason, None, claim)
 
     def cancel(self, order_id: str, reason: str, claim: Claim | None = None) -> OrderRecord:
         """Mark an order cancelled on TikTok before it reached Extensiv."""
-        condition, values = _open_or_claimed(claim)
-        return self._transition(
-            order_id,
-            OrderState.CANCELLED,
-            condition,
-            values,
-            sets={"reason": reason, "reason_detail": None},
-            removes=("claim_token", "lease_until"),
-            audit=("cancelled", {"reason": reason}),
-        )
+        return self._leave_open(order_id, OrderState.CANCELLED, "cancelled", reason, None, claim)
 
     def claim(self, order_id: str, lease_seconds: float) -> Claim:
         """Take the exclusive right to submit an order.
@@ -236,51 +208,14 @@ class OrderRepository:
         Raises TransitionRejected when the order is already submitted (or further), or while
         another invocation holds an unexpired lease.
         """
-        now = self.hub.clock()
-        token = uuid.uuid4().hex
-        with self.hub.translated("claim order"):
-            response = self.hub.table.update_item(
-                Key=order_key(order_id),
-                UpdateExpression=(
-                    "SET #state = :submitting, claim_token = :token, lease_until = :lease,"
-                    " updated_at = :stamp, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
-                ),
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (#state IN (:received, :held)"
-                    " OR (#state = :submitting AND lease_until < :now))"
-                ),
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":submitting": OrderState.SUBMITTING.value,
-                    ":received": OrderState.RECEIVED.value,
-                    ":held": OrderState.HELD.value,
-                    ":token": token,
-                    ":lease": to_decimal(now + lease_seconds),
-                    ":now": to_decimal(now),
-                    ":stamp": iso_now(self.hub.clock),
-                    ":gsi1pk": f"ORDERSTATE#{OrderState.SUBMITTING.value}",
-                    ":gsi1sk": f"{iso_now(self.hub.clock)}#{order_id}",
-                },
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        previous = OrderState(response["Attributes"]["state"])
-        return Claim(order_id=order_id, token=token, previous_state=previous)
+        lease = self._transitions.claim(
+            order_key(order_id), order_id, OrderState.SUBMITTING, OPEN_STATES, lease_seconds
+        )
+        return Claim(order_id=order_id, token=lease.token, previous_state=OrderState(lease.previous_state))
 
     def release(self, claim: Claim, error: str) -> None:
         """Give a claim back after a failure; the order stays `submitting` so the next try checks Extensiv."""
-        with self.hub.translated("release claim"):
-            self.hub.table.update_item(
-                Key=order_key(claim.order_id),
-                UpdateExpression="SET lease_until = :zero, last_error = :error, updated_at = :stamp",
-                ConditionExpression="claim_token = :token",
-                ExpressionAttributeValues={
-                    ":zero": 0,
-                    ":error": error[:500],
-                    ":token": claim.token,
-                    ":stamp": iso_now(self.hub.clock),
-                },
-            )
+        self._transitions.release(order_key(claim.order_id), claim.token, error)
 
     def mark_submitted(
         self,
@@ -415,33 +350,33 @@ class OrderRepository:
         values: dict[str, Any] | None = None,
         audit: tuple[str, dict[str, Any]] | None = None,
     ) -> OrderRecord:
-        """Set attributes of an existing order without changing its state."""
-        assignments = ["updated_at = :stamp"]
-        names: dict[str, str] = {}
-        expression_values: dict[str, Any] = {**(values or {}), ":stamp": iso_now(self.hub.clock)}
-        for index, (name, value) in enumerate(sets.items()):
-            if value is None:
-                continue
-            names[f"#a{index}"] = name
-            assignments.append(f"#a{index} = :a{index}")
-            expression_values[f":a{index}"] = value
-        if not names:
+        """Set attributes of an existing order without changing its state; None values are skipped."""
+        given = {name: value for name, value in sets.items() if value is not None}
+        if not given:
             raise ValueError("nothing to set on the order")
-        full_condition = "attribute_exists(pk)" + (f" AND ({condition})" if condition else "")
-        with self.hub.translated("annotate order"):
-            response = self.hub.table.update_item(
-                Key=order_key(order_id),
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression=full_condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=expression_values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        if audit:
-            event, details = audit
-            self.hub.put_audit(order_key(order_id)["pk"], event, details)
-        return OrderRecord.from_item(plain(response["Attributes"]))
+        item = self._transitions.change(order_key(order_id), order_id, condition, values, sets=given, audit=audit)
+        return OrderRecord.from_item(item)
+
+    def _leave_open(
+        self,
+        order_id: str,
+        state: OrderState,
+        event: str,
+        reason: str,
+        detail: str | None,
+        claim: Claim | None,
+    ) -> OrderRecord:
+        """An open order (or one under `claim`) moves to `state` with a reason; any claim ends."""
+        condition, values = _open_or_claimed(claim)
+        return self._transition(
+            order_id,
+            state,
+            condition,
+            values,
+            sets={"reason": reason, "reason_detail": detail},
+            removes=("claim_token", "lease_until"),
+            audit=(event, {"reason": reason, "detail": detail}),
+        )
 
     def _transition(
         self,
@@ -453,39 +388,10 @@ class OrderRepository:
         removes: tuple[str, ...] = (),
         audit: tuple[str, dict[str, Any]] | None = None,
     ) -> OrderRecord:
-        stamp = iso_now(self.hub.clock)
-        assignments = ["#state = :new_state", "updated_at = :stamp", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
-        expression_values = {
-            **values,
-            ":new_state": state.value,
-            ":stamp": stamp,
-            ":gsi1pk": f"ORDERSTATE#{state.value}",
-            ":gsi1sk": f"{stamp}#{order_id}",
-        }
-        to_remove = list(removes)
-        for index, (name, value) in enumerate(sets.items()):
-            if value is None:
-                to_remove.append(name)
-                continue
-            assignments.append(f"{name} = :v{index}")
-            expression_values[f":v{index}"] = value
-        expression = "SET " + ", ".join(assignments)
-        if to_remove:
-            expression += " REMOVE " + ", ".join(sorted(set(to_remove)))
-        with self.hub.translated(f"order -> {state.value}"):
-            response = self.hub.table.update_item(
-                Key=order_key(order_id),
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues=expression_values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        if audit:
-            event, details = audit
-            self.hub.put_audit(order_key(order_id)["pk"], event, details)
-        return OrderRecord.from_item(plain(response["Attributes"]))
+        item = self._transitions.change(
+            order_key(order_id), order_id, condition, values, state=state, sets=sets, removes=removes, audit=audit
+        )
+        return OrderRecord.from_item(item)
 
 
 def _open_or_claimed(claim: Claim | None) -> tuple[str, dict[str, Any]]:

@@ -26,7 +26,8 @@ from enum import StrEnum
 from typing import Any
 
 from hub.errors import TransitionRejected
-from hub.table import HubTable, iso_now, plain, to_decimal
+from hub.table import HubTable, iso_now, plain, record_from_item, to_decimal
+from hub.transitions import Transitions
 
 KIND = "KIND#return"
 
@@ -168,13 +169,16 @@ class ReturnRecord:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ReturnRecord:
-        fields = {name: item.get(name) for name in cls.__dataclass_fields__}
-        fields["state"] = ReturnState(item["state"])
-        fields["lines"] = [ReturnLine.from_item(line) for line in item.get("lines") or []]
-        fields["orphan"] = bool(item.get("orphan", False))
-        for name in ("expected", "received", "variance"):
-            fields[name] = dict(item.get(name) or {})
-        return cls(**fields)
+        return record_from_item(
+            cls,
+            item,
+            state=ReturnState(item["state"]),
+            lines=[ReturnLine.from_item(line) for line in item.get("lines") or []],
+            orphan=bool(item.get("orphan", False)),
+            expected=dict(item.get("expected") or {}),
+            received=dict(item.get("received") or {}),
+            variance=dict(item.get("variance") or {}),
+        )
 
     @property
     def is_final(self) -> bool:
@@ -218,6 +222,7 @@ class ReturnRepository:
 
     def __init__(self, hub: HubTable) -> None:
         self.hub = hub
+        self._transitions = Transitions(hub, "return", "RETURNSTATE#")
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -383,53 +388,20 @@ class ReturnRepository:
         Raises TransitionRejected when a receiver is recorded already, the return is final, or
         another invocation holds an unexpired lease.
         """
-        now = self.hub.clock()
-        token = uuid.uuid4().hex
-        stamp = iso_now(self.hub.clock)
-        with self.hub.translated("claim return"):
-            response = self.hub.table.update_item(
-                Key=return_key(return_id),
-                UpdateExpression=(
-                    "SET #state = :creating, claim_token = :token, lease_until = :lease, updated_at = :stamp,"
-                    " gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
-                ),
-                ConditionExpression=(
-                    "attribute_exists(pk) AND attribute_not_exists(receiver_id) AND (#state IN (:recorded, :held)"
-                    " OR (#state = :creating AND lease_until < :now))"
-                ),
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":creating": ReturnState.CREATING.value,
-                    ":recorded": ReturnState.RECORDED.value,
-                    ":held": ReturnState.HELD.value,
-                    ":token": token,
-                    ":lease": to_decimal(now + lease_seconds),
-                    ":now": to_decimal(now),
-                    ":stamp": stamp,
-                    ":gsi1pk": f"RETURNSTATE#{ReturnState.CREATING.value}",
-                    ":gsi1sk": f"{stamp}#{return_id}",
-                },
-                ReturnValues="ALL_OLD",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        previous = ReturnState(response["Attributes"]["state"])
-        return ReturnClaim(return_id=return_id, token=token, previous_state=previous)
+        lease = self._transitions.claim(
+            return_key(return_id),
+            return_id,
+            ReturnState.CREATING,
+            (ReturnState.RECORDED, ReturnState.HELD),
+            lease_seconds,
+            guard="attribute_not_exists(receiver_id)",
+        )
+        return ReturnClaim(return_id=return_id, token=lease.token, previous_state=ReturnState(lease.previous_state))
 
     def release(self, claim: ReturnClaim, error: str) -> None:
         """Give a claim back after a failure; the return stays `creating`, so the next claimer asks
         Extensiv for the reference before creating."""
-        with self.hub.translated("release return claim"):
-            self.hub.table.update_item(
-                Key=return_key(claim.return_id),
-                UpdateExpression="SET lease_until = :zero, last_error = :error, updated_at = :stamp",
-                ConditionExpression="claim_token = :token",
-                ExpressionAttributeValues={
-                    ":zero": 0,
-                    ":error": _short(error),
-                    ":token": claim.token,
-                    ":stamp": iso_now(self.hub.clock),
-                },
-            )
+        self._transitions.release(return_key(claim.return_id), claim.token, error)
 
     def mark_expected(
         self,
@@ -582,42 +554,10 @@ class ReturnRepository:
         sets: dict[str, Any],
         audit: tuple[str, dict[str, Any]] | None = None,
     ) -> ReturnRecord:
-        stamp = iso_now(self.hub.clock)
-        assignments = ["updated_at = :stamp"]
-        names: dict[str, str] = {}
-        if state is not None or "#state" in condition:
-            names["#state"] = "state"
-        expression_values: dict[str, Any] = {**values, ":stamp": stamp}
-        if state is not None:
-            assignments += ["#state = :new_state", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
-            expression_values[":new_state"] = state.value
-            expression_values[":gsi1pk"] = f"RETURNSTATE#{state.value}"
-            expression_values[":gsi1sk"] = f"{stamp}#{return_id}"
-        removes = []
-        for index, (name, value) in enumerate(sets.items()):
-            names[f"#a{index}"] = name
-            if value is None:
-                removes.append(f"#a{index}")
-                continue
-            assignments.append(f"#a{index} = :a{index}")
-            expression_values[f":a{index}"] = value
-        expression = "SET " + ", ".join(assignments)
-        if removes:
-            expression += " REMOVE " + ", ".join(removes)
-        with self.hub.translated(f"return -> {state.value if state else 'update'}"):
-            response = self.hub.table.update_item(
-                Key=return_key(return_id),
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(pk) AND ({condition})",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=expression_values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        if audit:
-            event, details = audit
-            self.hub.put_audit(return_key(return_id)["pk"], event, details)
-        return ReturnRecord.from_item(plain(response["Attributes"]))
+        item = self._transitions.change(
+            return_key(return_id), return_id, condition, values, state=state, sets=sets, audit=audit
+        )
+        return ReturnRecord.from_item(item)
 
 
 def _decimal(value: Decimal | float | int) -> Decimal:

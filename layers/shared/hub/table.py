@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer
@@ -47,6 +47,16 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(item) for item in value]
     return value
+
+
+Record = TypeVar("Record")
+
+
+def record_from_item(record_type: type[Record], item: Mapping[str, Any], **converted: Any) -> Record:
+    """A record dataclass built from a hub item: each field takes the attribute of its name
+    (None when absent), except those given in `converted` (typed states, nested records)."""
+    fields = {name: item.get(name) for name in record_type.__dataclass_fields__}
+    return record_type(**{**fields, **converted})
 
 
 class HubTable:

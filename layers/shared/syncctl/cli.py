@@ -194,7 +194,7 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
                     switches + scope,
                     views.age(state.get("last_run_at"), now),
                     views.age(state.get("last_success_at"), now),
-                    state.get("cursor"),
+                    _cursor_text(state),
                     state.get("counts"),
                     one_line(state.get("last_error") or "", limit=120),
                 ]
@@ -207,7 +207,7 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
                 "-",
                 last_run,
                 last_success,
-                state["cursor"],
+                _cursor_text(state),
                 state["counts"],
                 one_line(state["last_error"] or "", limit=120),
             ]
@@ -236,9 +236,23 @@ def _direction_json(state: Any) -> dict[str, Any]:
         "last_run_at": state.last_run_at,
         "last_success_at": state.last_success_at,
         "cursor": state.cursor,
+        "facility_cursors": state.facility_cursors,
         "counts": state.last_counts,
         "last_error": state.last_error,
     }
+
+
+def _cursor_text(state: dict[str, Any]) -> str | None:
+    """The direction's cursor, or one line per Extensiv facility for the feeds read by facility."""
+    by_facility = state.get("facility_cursors") or {}
+    if not by_facility:
+        return state.get("cursor")
+    lines = [f"facility {facility_id}: {cursor}" for facility_id, cursor in sorted(by_facility.items(), key=_by_id)]
+    return "\n".join(lines)
+
+
+def _by_id(pair: tuple[str, str]) -> tuple[int, str]:
+    return len(pair[0]), pair[0]
 
 
 @app.command()

@@ -812,6 +812,9 @@ class ShopState:
     def _reserve(self, order: Order, lines: Iterable[LineItem]) -> None:
         # NOTE: placing an order moves units from available to committed (reference §4.2:
         # committed_quantity = units reserved by open orders); shipping or cancelling releases them.
+        # An order fulfilled by TikTok ships from TikTok's stock, not the seller's warehouses.
+        if order.fulfillment_type == "FULFILLMENT_BY_TIKTOK":
+            return
         for line in lines:
             stock = self.skus[line.sku_id].inventory.get(order.warehouse_id)
             if stock:
@@ -819,6 +822,8 @@ class ShopState:
                 stock.committed += 1
 
     def _release(self, order: Order, lines: Iterable[LineItem], *, restock: bool) -> None:
+        if order.fulfillment_type == "FULFILLMENT_BY_TIKTOK":
+            return
         for line in lines:
             stock = self.skus[line.sku_id].inventory.get(order.warehouse_id)
             if stock:

@@ -32,7 +32,7 @@ def test_scheduled_run_pulls_and_pushes_and_records_both_directions(invoke, worl
     pull_status, push_status = (world.sync_state.get(name) for name in ("fulfillments_pull", "fulfillments_push"))
     assert (pull_status.last_error, push_status.last_error) == (None, None)
     assert push_status.last_counts["packages_pushed"] == 2
-    assert pull_status.cursor
+    assert list(pull_status.facility_cursors) == ["1"]
 
 
 def test_switches_are_off_by_default_and_nothing_is_read_or_sent(invoke, world):

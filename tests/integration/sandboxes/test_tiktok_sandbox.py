@@ -1263,3 +1263,27 @@ def test_control_routes_report_errors_as_json(shop: Shop):
     assert "NOPE" in unknown_sku.json()["error"]
     assert unknown_key.status_code == 400
     assert bad_force.status_code == 409
+
+
+def test_order_fulfilled_by_tiktok_leaves_the_sellers_warehouse_stock_alone():
+    with TikTokSandbox({**BASE_CONFIG, "unpaid_seconds": None}) as sandbox:
+        product = requests.post(
+            f"{sandbox.url}/_sandbox/products",
+            json={"products": [{"title": "Mug", "skus": [{"seller_sku": "MUG"}]}]},
+            timeout=5,
+        )
+        assert product.ok, product.text
+        before = _stock(sandbox)
+
+        requests.post(
+            f"{sandbox.url}/_sandbox/orders",
+            json={"fulfillment_type": "FULFILLMENT_BY_TIKTOK", "lines": [{"seller_sku": "MUG", "quantity": 2}]},
+            timeout=5,
+        ).raise_for_status()
+
+        assert _stock(sandbox) == before
+
+
+def _stock(sandbox) -> list[tuple[str, int, int]]:
+    inventory = requests.get(f"{sandbox.url}/_sandbox/state", timeout=5).json()["inventory"]
+    return sorted((row["seller_sku"], row["available_quantity"], row["committed_quantity"]) for row in inventory)

@@ -1,11 +1,11 @@
-"""Pure arrival rules: SKU translation, the receiver body, receipt variance, the naive receipt cursor."""
+"""Pure arrival rules: SKU translation, the receiver body, receipt variance."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from arrival_rules import extensiv_lines, initial_since, later, overlap_start, receipt_for, receiver_create_for
+from arrival_rules import extensiv_lines, receipt_for, receiver_create_for
 
 from extensiv.models import Receiver
 from hub.arrivals import ArrivalLine, ArrivalRecord, ArrivalSpec, ArrivalState, ReceiptLine
@@ -135,31 +135,6 @@ def test_variance_of_a_line_never_pushed_uses_the_master_sku():
     receipt = receipt_for(record, receiver(("TEE-1", 4)))
 
     assert receipt.lines[0].extensiv_sku == "TEE-1"
-
-
-# --- cursor ------------------------------------------------------------------------------------------
-
-
-def test_overlap_start_goes_back_from_the_naive_cursor():
-    assert overlap_start("2025-07-02T10:00:00", 86400) == "2025-07-01T10:00:00"
-    assert overlap_start("2025-07-02T10:00:00.1234567", 60) == "2025-07-02T09:59:00"
-
-
-def test_overlap_start_refuses_an_unreadable_cursor():
-    with pytest.raises(ValueError, match="unreadable receipt cursor"):
-        overlap_start("yesterday", 60)
-
-
-def test_initial_since_is_naive_utc_minus_the_lookback():
-    assert initial_since(1_751_450_400.0, 86400) == "2025-07-01T10:00:00"
-
-
-def test_later_keeps_the_raw_string_of_the_later_date_time():
-    assert later(None, "2025-07-02T10:00:00") == "2025-07-02T10:00:00"
-    assert later("2025-07-02T10:00:00", "2025-07-02T09:00:00.5") == "2025-07-02T10:00:00"
-    assert later("2025-07-02T10:00:00", "2025-07-02T10:00:00.1234567") == "2025-07-02T10:00:00.1234567"
-    assert later("2025-07-02T10:00:00", None) == "2025-07-02T10:00:00"
-    assert later("2025-07-02T10:00:00", "garbage") == "2025-07-02T10:00:00"
 
 
 # --- the declaration itself --------------------------------------------------------------------------
