@@ -20,15 +20,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from connector_common.arrival_file import ArrivalFileError, create_arrivals_from_file
 from connector_common.queues import QueueUnavailable, ShippingRequestMessage, ShippingRequestQueue
+from hub.arrivals import ArrivalExists, ArrivalRecord, ArrivalRepository
 from hub.errors import HubError, LinkConflict, TransitionRejected
-from hub.fulfillments import FulfillmentRepository
+from hub.fulfillments import CarrierMappingRepository, FulfillmentHoldReason, FulfillmentRepository
 from hub.locations import LocationRepository
 from hub.orders import HoldReason, OrderRecord, OrderRepository, OrderState
 from hub.skus import SkuRecord, SkuRepository
@@ -125,6 +128,8 @@ app.add_typer(locations_app, name="locations")
 app.add_typer(orders_app, name="orders")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(arrivals_app, name="arrivals")
+carriers_app = typer.Typer(help="Extensiv carrier -> TikTok shipping provider overrides.", no_args_is_help=True)
+app.add_typer(carriers_app, name="carriers")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 FlowName = StrEnum("FlowName", {flow.name: flow.name for flow in FLOWS})
@@ -772,16 +777,133 @@ def doctor(
         raise typer.Exit(EXIT_FOUND_PROBLEMS)
 
 
-# --- arrivals (the arrivals flow, issue 4) --------------------------------------------------------
+# --- arrivals ------------------------------------------------------------------------------------
 
 
 @arrivals_app.command("create")
 @handled
-def arrivals_create(ctx: typer.Context) -> None:
-    """Create an arrival in the hub (supplier, expected date, facility, SKUs and quantities)."""
-    # Hook for the arrivals flow: it replaces this command with one that writes the arrival
-    # through its hub repository (and registers `arrivals list`), keeping `syncctl arrivals`.
-    raise Failed("arrivals are not in this version of syncctl yet: the arrivals flow adds this command", EXIT_USAGE)
+def arrivals_create(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Option("--file", "-f", help="Arrivals as JSON or CSV (see README).")],
+) -> None:
+    """Create arrivals in the hub from a file; the arrivals flow pushes them to Extensiv."""
+    hub = _session(ctx).stack().hub()
+    try:
+        created = create_arrivals_from_file(hub, file)
+    except ArrivalFileError as exc:
+        raise Failed(str(exc), EXIT_USAGE) from None
+    except ArrivalExists as exc:
+        raise Failed(one_line(str(exc)), EXIT_USAGE) from None
+    out = views.console()
+    for creation in created:
+        record = creation.record
+        verb = "created" if creation.created else "already there, unchanged"
+        units = sum(line.quantity for line in record.lines)
+        out.print(
+            f"{record.arrival_id}: {verb} ({len(record.lines)} SKU(s), {units} units, facility {record.facility_id})"
+        )
+
+
+@arrivals_app.command("list")
+@handled
+def arrivals_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Arrivals in the hub: state, Extensiv receiver, and the receipt's variance once received."""
+    records = ArrivalRepository(_session(ctx).stack().hub()).list()
+    if as_json:
+        views.print_json([_arrival_json(record) for record in records])
+        return
+    rows = [
+        [
+            r.arrival_id,
+            r.state.value,
+            r.supplier,
+            r.expected_date,
+            r.facility_id,
+            r.receiver_id,
+            r.reason,
+            _variance_text(r),
+        ]
+        for r in records
+    ]
+    columns = ["arrival", "state", "supplier", "expected", "facility", "receiver", "reason", "variance"]
+    views.console().print(views.table("Arrivals", columns, rows))
+
+
+def _arrival_json(record: ArrivalRecord) -> dict[str, Any]:
+    return {
+        "arrival_id": record.arrival_id,
+        "state": record.state.value,
+        "supplier": record.supplier,
+        "expected_date": record.expected_date,
+        "facility_id": record.facility_id,
+        "receiver_id": record.receiver_id,
+        "reason": record.reason,
+        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in record.lines],
+        "receipt": None
+        if record.receipt is None
+        else [
+            {"sku": line.sku, "expected": str(line.expected), "received": str(line.received)}
+            for line in record.receipt.lines
+        ],
+    }
+
+
+def _variance_text(record: ArrivalRecord) -> str | None:
+    if record.receipt is None:
+        return None
+    short = [
+        f"{line.sku} {line.expected - line.received:+}"
+        for line in record.receipt.lines
+        if line.expected != line.received
+    ]
+    return ", ".join(short) or "none"
+
+
+# --- carriers --------------------------------------------------------------------------------------
+
+
+@carriers_app.command("list")
+@handled
+def carriers_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Operator overrides of the built-in Extensiv carrier -> TikTok shipping provider table."""
+    overrides = CarrierMappingRepository(_session(ctx).stack().hub()).list()
+    if as_json:
+        views.print_json([vars(override) for override in overrides])
+        return
+    rows = [[o.extensiv_carrier, o.shipping_provider_name, o.shipping_provider_id] for o in overrides]
+    columns = ["Extensiv carrier", "TikTok provider name", "TikTok provider id"]
+    views.console().print(views.table("Carrier overrides", columns, rows))
+
+
+@carriers_app.command("set")
+@handled
+def carriers_set(
+    ctx: typer.Context,
+    extensiv_carrier: Annotated[str, typer.Argument(help="The carrier name as Extensiv ships with it.")],
+    provider_name: Annotated[str | None, typer.Option("--provider-name", help="TikTok provider name.")] = None,
+    provider_id: Annotated[str | None, typer.Option("--provider-id", help="TikTok provider id.")] = None,
+) -> None:
+    """Map an Extensiv carrier to a TikTok shipping provider, then re-queue packages held for it."""
+    hub = _session(ctx).stack().hub()
+    try:
+        override = CarrierMappingRepository(hub).set(extensiv_carrier, provider_name, provider_id)
+    except ValueError as exc:
+        raise Failed(str(exc), EXIT_USAGE) from None
+    requeued = FulfillmentRepository(hub).requeue_held(FulfillmentHoldReason.CARRIER_NOT_ACCEPTED)
+    provider = override.shipping_provider_name or override.shipping_provider_id
+    views.console().print(
+        f"{override.extensiv_carrier} -> TikTok provider {provider}; {requeued} held package(s) will be pushed again"
+    )
+
+
+@carriers_app.command("remove")
+@handled
+def carriers_remove(ctx: typer.Context, extensiv_carrier: Annotated[str, typer.Argument()]) -> None:
+    """Drop an override: the built-in table applies again."""
+    removed = CarrierMappingRepository(_session(ctx).stack().hub()).remove(extensiv_carrier)
+    if not removed:
+        raise Failed(f"no override for carrier {extensiv_carrier} (`syncctl carriers list` shows them)")
+    views.console().print(f"{extensiv_carrier}: override removed")
 
 
 # --- helpers ----------------------------------------------------------------------------------------
