@@ -85,6 +85,11 @@ class DemoShop:
     def __post_init__(self) -> None:
         self.plan = self._plan()
 
+    @property
+    def settle_seconds(self) -> float:
+        """The end of the run that lets every flow finish what the demo started."""
+        return max(20.0, min(40.0, self.duration * 0.35))
+
     # --- seed data -------------------------------------------------------------------------
 
     def tiktok_config(self) -> dict:
@@ -121,7 +126,7 @@ class DemoShop:
             "client_secret": "demo-client-secret",
             "customer_id": 1001,
             "user_id": 1523,
-            "ship_after_seconds": 20.0,
+            "ship_after_seconds": 12.0,
             "split_ratio": 0.25,
             # The warehouse cancels one planned order itself (kind warehouse_cancels), not at random.
             "cancel_ratio": 0.0,
@@ -159,7 +164,7 @@ class DemoShop:
     def _plan(self) -> list[PlannedOrder]:
         """Orders every few seconds until a settle window before the end, so every hold ends in time."""
         rng = random.Random(self.seed)
-        last_order_at = max(5.0, self.duration - self.hold_seconds - 30.0)
+        last_order_at = max(5.0, self.duration - self.settle_seconds - self.hold_seconds - 15.0)
         # Every kind early (so a short run shows each rule), plain orders most of the time after.
         kinds = [
             "plain",

@@ -345,11 +345,13 @@ def run_demo(
 def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:
     began = time.monotonic()
     last_progress = 0.0
+    # DURATION covers the whole run: traffic first, then the settle window.
+    traffic_until = duration - demo.shop.settle_seconds if duration else 0.0
     forced = ForcedRuns(demo.stack).start()
     try:
         while not stop():
             elapsed = time.monotonic() - began
-            if duration and elapsed >= duration:
+            if duration and elapsed >= traffic_until:
                 break
             demo.place_due_orders(elapsed)
             demo.cancel_due(elapsed)
@@ -364,11 +366,11 @@ def _drive(demo: DemoRun, duration: float, stop: Callable[[], bool]) -> None:
     finally:
         forced.stop()
 
-    logger.info("demo time is up; settling: warehouse drift off, last runs of every direction ...")
+    logger.info("settling: no new orders, warehouse drift off, every direction runs until done ...")
     _post(f"{demo.extensiv_url}/_sandbox/config", {"stock_drift_every_seconds": None, "cancel_ratio": 0.0})
-    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    deadline = began + duration if duration else time.monotonic() + SETTLE_TIMEOUT_S
     pending = ["everything"]
-    while pending and not stop() and time.monotonic() < deadline:
+    while pending and not stop() and (pending == ["everything"] or time.monotonic() < deadline):
         demo.follow_up_handed_off()
         demo.receive_arrival()
         demo.exchange_returns(0.0, 0.0, settling=True)

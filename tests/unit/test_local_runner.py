@@ -25,8 +25,8 @@ def test_local_stack_overrides_every_parameter_that_defaults_to_a_real_host():
         assert parameters[name].startswith("http://127.0.0.1:"), name
 
 
-def test_demo_plan_of_a_one_minute_run_has_every_kind_of_order():
-    kinds = {order.kind for order in DemoShop(duration=60).plan}
+def test_demo_plan_of_a_ninety_second_run_has_every_kind_of_order():
+    kinds = {order.kind for order in DemoShop(duration=90).plan}
 
     assert kinds == {
         "plain",
@@ -44,4 +44,4 @@ def test_demo_plan_of_a_one_minute_run_has_every_kind_of_order():
 def test_demo_stops_placing_orders_early_enough_for_every_hold_to_end():
     shop = DemoShop(duration=90)
 
-    assert max(order.at_second for order in shop.plan) + shop.hold_seconds + 20 < 90
+    assert max(order.at_second for order in shop.plan) + shop.hold_seconds + shop.settle_seconds < 90
