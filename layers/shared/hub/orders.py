@@ -2,7 +2,7 @@
 
     received ─▶ held(reason) ─▶ submitting ─▶ submitted ─▶ shipped ─▶ fulfilled
         │            ▲   │           │
-        └────────────┴───┘           └─▶ (lease expired: the next claimer asks Extensiv first)
+        └────────────┴───┘           └─▶ (lease over: ask Extensiv)
     any state before shipped ─▶ cancelled;  not ours (FBT) ─▶ skipped
 
 Every change is a conditional update, so a repeated event is a no-op and two concurrent

@@ -9,7 +9,7 @@ never saw, so it does not live in the order's partition):
        │  ▲          │                            │            │
        ▼  │          └─▶ lease over: the next     │            ├─▶ held (shortfall, unexpected
       held (reason)      claimer asks Extensiv    │            │         items, TikTok refused, ...)
-                         for the reference first  └────────────┴─▶ closed (TikTok closed it)
+                         for the reference first  └────────────┴─▶ closed (by TikTok)
 
 `recorded` returns do not need the warehouse (yet): a refund without a parcel, a request the
 seller has not approved. Only the holder of a claim may create the Extensiv receiver, and a
