@@ -229,8 +229,9 @@ def plan_pushes(
     resync: bool = False,
 ) -> PushPlan:
     """Decide which SKUs to push: those whose expected quantity differs from the last pushed one
-    in any linked warehouse (all of them on `resync`). Warehouses the connector does not own keep
-    the quantity TikTok shows now, since every warehouse must be named.
+    in any linked warehouse, or that TikTok offers more of than expected (all of them on
+    `resync`). Warehouses the connector does not own keep the quantity TikTok shows now, since
+    every warehouse must be named.
     """
     owned: dict[str, dict[str, int]] = defaultdict(dict)
     for (master_sku, warehouse_id), quantity in expected.items():
@@ -250,7 +251,11 @@ def plan_pushes(
         if not targets:
             continue
         previous = last_pushed.get(master_sku, {})
-        if not resync and all(previous.get(wh) == qty for wh, qty in targets.items()):
+        # TikTok offering more than the warehouse can ship (a cancellation TikTok restocked after
+        # our push, an edit in Seller Center) is corrected at once: lowering cannot oversell. A
+        # lower TikTok figure is left alone; it is an order the hub may not have seen yet.
+        offers_too_much = any(tiktok_sku.warehouses.get(wh, 0) > qty for wh, qty in targets.items())
+        if not resync and not offers_too_much and all(previous.get(wh) == qty for wh, qty in targets.items()):
             plan.unchanged.append(master_sku)
             continue
         # NOTE: a warehouse the connector does not own is sent back with what TikTok showed at

@@ -222,6 +222,18 @@ def test_plan_pushes_a_sku_whose_quantity_changed_or_was_never_pushed():
     ]
 
 
+def test_plan_lowers_tiktok_when_it_offers_more_than_expected_since_the_last_push():
+    # GIVEN 7 was pushed and is still expected, WHEN TikTok restocked a cancellation to 9,
+    # THEN 7 goes out again; a lower TikTok figure (an unseen order) is left alone.
+    expected = {("TEE", WH_A): 7, ("MUG", WH_A): 3}
+    skus = {"TEE": tiktok_sku("TEE", {WH_A: 9}), "MUG": tiktok_sku("MUG", {WH_A: 2})}
+
+    plan = plan_pushes(expected, skus, {"TEE": {WH_A: 7}, "MUG": {WH_A: 3}})
+
+    assert [(push.master_sku, push.inventory) for push in plan.pushes] == [("TEE", ((WH_A, 7),))]
+    assert plan.unchanged == ["MUG"]
+
+
 def test_plan_pushes_every_sku_on_resync_whatever_was_pushed_before():
     plan = plan_pushes({("TEE", WH_A): 7}, {"TEE": tiktok_sku("TEE", {WH_A: 7})}, {"TEE": {WH_A: 7}}, resync=True)
 
