@@ -197,7 +197,7 @@ class Ministack:
                 "BIND_HOST": LOOPBACK,
                 "GATEWAY_PORT": str(self.port),
                 "MINISTACK_REGION": self.region,
-                # NOTE: the IoT MQTT listener binds 0.0.0.0:8883 whatever BIND_HOST says, and the
+                # NOTE: the IoT MQTT listener (port 8883) binds every interface whatever BIND_HOST says, and the
                 # SFTP listener binds all interfaces too; neither is used here.
                 "IOT_MTLS_ENABLED": "0",
                 "SFTP_ENABLED": "0",
