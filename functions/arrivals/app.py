@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from receipt_pull import DIRECTION as PULL_DIRECTION
 from receipt_pull import ReceiptPull
 
-from connector_common.direction import RunCounts, run_direction
+from connector_common.direction import RunCounts, requested_action, run_directions
 from connector_common.platforms import Platforms
 from connector_common.settings import ArrivalSettings
 from hub.arrivals import ArrivalRepository
@@ -78,10 +78,7 @@ def runtime() -> Runtime:
 
 def action_of(event: dict[str, Any]) -> str:
     """The requested action; raises ValueError for anything but run or resync."""
-    action = (event or {}).get("action", "run")
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
-    return action
+    return requested_action(event, ACTIONS)
 
 
 @logger.inject_lambda_context
@@ -105,18 +102,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         ("pull", PULL_DIRECTION, settings.pull_receipts, pull),
     )
     report: dict[str, Any] = {"action": action}
-    failures: list[Exception] = []
+    names = {direction: name for name, direction, _, _ in steps}
     # Each direction has its own switch and run record: one failing does not stop the other.
-    for name, direction, enabled, work in steps:
-        try:
-            counts = run_direction(direction, enabled, sync_state, work)
-        except Exception as exc:
-            failures.append(exc)
-            continue
-        report[name] = counts
-        publish(counts)
-    if failures:
-        raise failures[0]
+    results = run_directions(
+        [(direction, enabled, work) for _, direction, enabled, work in steps],
+        sync_state,
+        on_done=lambda direction, counts: publish(counts),
+    )
+    report.update({names[direction]: counts for direction, counts in results.items()})
     return report
 
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory_sync import DIRECTION, InventorySync
 
-from connector_common.direction import RunCounts, run_direction
+from connector_common.direction import RunCounts, requested_action, run_direction
 from connector_common.platforms import Platforms
 from connector_common.settings import InventorySettings
 from hub.inventory import InventoryRepository
@@ -65,10 +65,7 @@ def runtime() -> Runtime:
 
 def action_of(event: dict[str, Any]) -> str:
     """The requested action; raises ValueError for anything but run or resync."""
-    action = (event or {}).get("action", "run")
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
-    return action
+    return requested_action(event, ACTIONS)
 
 
 @logger.inject_lambda_context

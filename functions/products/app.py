@@ -18,7 +18,7 @@ from catalog_pull import CatalogPull
 from catalog_push import DIRECTION as PUSH_DIRECTION
 from catalog_push import CatalogPush
 
-from connector_common.direction import RunCounts, run_direction
+from connector_common.direction import RunCounts, requested_action, run_directions
 from connector_common.platforms import Platforms
 from connector_common.settings import ProductSettings
 from hub.catalog import CatalogRepository
@@ -78,10 +78,7 @@ def runtime() -> Runtime:
 
 def action_of(event: dict[str, Any]) -> str:
     """The requested action; raises ValueError for anything but run or resync."""
-    action = (event or {}).get("action", "run")
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
-    return action
+    return requested_action(event, ACTIONS)
 
 
 @logger.inject_lambda_context
@@ -105,18 +102,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         ("push", PUSH_DIRECTION, settings.push_product_catalog, push),
     )
     report: dict[str, Any] = {"action": action}
-    failures: list[Exception] = []
+    names = {direction: name for name, direction, _, _ in steps}
     # The push works from the hub, so it runs even when TikTok could not be read this time.
-    for name, direction, enabled, work in steps:
-        try:
-            counts = run_direction(direction, enabled, sync_state, work)
-        except Exception as exc:
-            failures.append(exc)
-            continue
-        report[name] = counts
-        publish(counts)
-    if failures:
-        raise failures[0]
+    results = run_directions(
+        [(direction, enabled, work) for _, direction, enabled, work in steps],
+        sync_state,
+        on_done=lambda direction, counts: publish(counts),
+    )
+    report.update({names[direction]: counts for direction, counts in results.items()})
     return report
 
 

@@ -21,7 +21,8 @@ from return_intake import IntakeSettings, ReturnIntake, order_id_of_event
 from return_receipts import DIRECTION as FROM_EXTENSIV
 from return_receipts import ReceiptSettings, ReturnReceipts
 
-from connector_common.direction import RunCounts, run_direction
+from connector_common.direction import RunCounts, requested_action
+from connector_common.direction import run_directions as run_each
 from connector_common.platforms import Platforms
 from connector_common.settings import ReturnSettings
 from hub.fulfillments import FulfillmentRepository
@@ -100,10 +101,7 @@ def runtime() -> Runtime:
 
 def action_of(event: dict[str, Any]) -> str:
     """The requested action; raises ValueError for anything but run, resync or orders."""
-    action = (event or {}).get("action", "run")
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
-    return action
+    return requested_action(event, ACTIONS)
 
 
 def publish(direction: str, counts: dict[str, int]) -> None:
@@ -143,19 +141,8 @@ def run_directions(resync: bool) -> dict[str, dict[str, int]]:
         (TO_EXTENSIV, settings.returns_to_extensiv, lambda counts: runtime().intake().run(counts, resync=resync)),
         (FROM_EXTENSIV, settings.returns_from_extensiv, lambda counts: runtime().receipts().run(counts, resync=resync)),
     )
-    results: dict[str, dict[str, int]] = {}
-    failures: list[Exception] = []
-    for direction, enabled, work in directions:
-        try:
-            results[direction] = run_direction(direction, enabled, runtime().platforms.sync_state, work)
-        except Exception as exc:
-            # Recorded in the hub by run_direction; raised once the other direction has run.
-            failures.append(exc)
-            continue
-        publish(direction, results[direction])
-    if failures:
-        raise failures[0]
-    return results
+    # Each direction is recorded by run_direction; one failing does not stop the other.
+    return run_each(directions, runtime().platforms.sync_state, on_done=publish)
 
 
 def order_ids_of(event: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from token_renewal import DIRECTION, TokenRenewal
 
-from connector_common.direction import RunCounts, run_direction
+from connector_common.direction import RunCounts, requested_action, run_direction
 from connector_common.observability import route_library_logs
 from connector_common.platforms import Platforms, TikTokTokenKeeper
 from connector_common.settings import TokenRefreshSettings
@@ -66,10 +66,7 @@ def runtime() -> Runtime:
 
 def action_of(event: dict[str, Any]) -> str:
     """The requested action; raises ValueError for anything but run or force."""
-    action = (event or {}).get("action", "run")
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
-    return action
+    return requested_action(event, ACTIONS)
 
 
 def publish(counts: dict[str, int]) -> None:

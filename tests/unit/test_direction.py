@@ -49,3 +49,37 @@ def test_failed_run_is_recorded_with_its_error_and_raised():
         run_direction("fulfillments", True, state, work)
 
     assert state.runs == [("fulfillments", {"read": 3}, "RuntimeError: Extensiv unreachable")]
+
+
+def test_one_failing_direction_does_not_stop_the_next_and_is_raised_after():
+    from connector_common.direction import run_directions
+
+    state = RecordingSyncState()
+    done = []
+
+    def fails(counts) -> None:
+        raise RuntimeError("TikTok unreachable")
+
+    with pytest.raises(RuntimeError, match="TikTok unreachable"):
+        run_directions(
+            [("pull", True, fails), ("push", True, lambda counts: counts.add("pushed"))],
+            state,
+            on_done=lambda direction, counts: done.append((direction, counts)),
+        )
+
+    assert [run[0] for run in state.runs] == ["pull", "push"]
+    assert done == [("push", {"pushed": 1})]
+
+
+@pytest.mark.parametrize(("event", "expected"), [({}, "run"), (None, "run"), ({"action": "resync"}, "resync")])
+def test_requested_action_defaults_to_run(event, expected):
+    from connector_common.direction import requested_action
+
+    assert requested_action(event, ("run", "resync")) == expected
+
+
+def test_unknown_action_is_refused_naming_the_allowed_ones():
+    from connector_common.direction import requested_action
+
+    with pytest.raises(ValueError, match="unknown action 'drop'; expected one of run, resync"):
+        requested_action({"action": "drop"}, ("run", "resync"))

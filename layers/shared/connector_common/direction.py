@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.sync_state import SyncStateRepository
 
@@ -50,3 +51,37 @@ def run_direction(
     # Counts are nested: a count may be named like a LogRecord attribute ("created").
     logger.info("direction run done", extra={"direction": direction, "counts": counts.values})
     return counts.values
+
+
+def run_directions(
+    steps: Iterable[tuple[str, bool, Callable[[RunCounts], None]]],
+    sync_state: SyncStateRepository,
+    on_done: Callable[[str, dict[str, int]], None] | None = None,
+) -> dict[str, dict[str, int]]:
+    """Run several directions of one function, each with its own switch and run record.
+
+    One failing does not stop the others (each is recorded by `run_direction`); the first
+    failure is raised once every direction has had its turn.
+    """
+    results: dict[str, dict[str, int]] = {}
+    failures: list[Exception] = []
+    for direction, enabled, work in steps:
+        try:
+            results[direction] = run_direction(direction, enabled, sync_state, work)
+        except Exception as exc:
+            failures.append(exc)
+            continue
+        if on_done is not None:
+            on_done(direction, results[direction])
+    if failures:
+        raise failures[0]
+    return results
+
+
+def requested_action(event: Mapping[str, Any] | None, allowed: Iterable[str], default: str = "run") -> str:
+    """The `action` of a scheduled or operator event; raises ValueError for one not in `allowed`."""
+    allowed = tuple(allowed)
+    action = (event or {}).get("action", default)
+    if action not in allowed:
+        raise ValueError(f"unknown action {action!r}; expected one of {', '.join(allowed)}")
+    return action
